@@ -1,0 +1,85 @@
+"""The small interface every SMS provider adapter implements.
+
+Adapters are synchronous (one ``httpx.Client`` each); the sender runs them in
+a thread pool for bounded concurrency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class OutgoingSms:
+    """One message as handed to a gateway."""
+
+    reference: str  # our unique id for the message, sent to providers that take one
+    to: str  # E.164, e.g. "+41790000012"
+    text: str
+    sender: str
+
+
+class SendOutcome(StrEnum):
+    ACCEPTED = "accepted"  # the provider took the message
+    REJECTED = "rejected"  # permanent error: do not retry
+    RETRY = "retry"  # the provider did not take it: safe to try again
+    UNKNOWN = "unknown"  # the request may have reached the provider
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: SendOutcome
+    provider_id: str | None = None
+    error: str | None = None
+    retry_after: float | None = None  # seconds, from a 429's Retry-After
+    opted_out: bool = False  # the provider says the recipient unsubscribed
+
+
+class DeliveryState(StrEnum):
+    ACCEPTED = "accepted"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    NOT_FOUND = "not_found"  # the provider never received the message
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    reference: str
+    state: DeliveryState
+    provider_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    provider_id: str
+    from_number: str  # E.164
+    text: str
+    received_at: datetime  # timezone-aware
+
+
+@dataclass(frozen=True)
+class ReplyBatch:
+    replies: list[InboundSms]
+    cursor: str | None  # pass back on the next fetch to get only newer replies
+
+
+class GatewayError(Exception):
+    """A gateway could not be reached or answered with something unreadable."""
+
+
+class Gateway(Protocol):
+    name: str
+    supports_replies: bool
+
+    def send(self, sms: OutgoingSms) -> SendResult: ...
+
+    def delivery_report(self, reference: str) -> DeliveryReport: ...
+
+    def fetch_replies(self, cursor: str | None = None) -> ReplyBatch: ...
+
+    def close(self) -> None: ...
