@@ -1,0 +1,10 @@
+"""One module per ``smsconfirm`` subcommand.
+
+Each module has ``register(subparsers)``, which adds its parser and sets
+``handler`` to a function that takes the parsed arguments and returns the
+exit code.
+"""
+
+from smsconfirm_tui.commands import check
+
+COMMAND_MODULES = [check]
