@@ -1,0 +1,94 @@
+"""``smsconfirm run`` and ``smsconfirm demo``: start the app."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from smsconfirm_tui.commands.common import add_home_option, fixed_clock, prepare
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    demo = subparsers.add_parser(
+        "demo",
+        help="start the app on a generated demo salon with a loopback SMS gateway",
+        description="Generate a demo salon around today, sync it, start the demo SMS gateway on "
+        "127.0.0.1 and open the app. Nothing leaves this machine.",
+    )
+    add_home_option(demo)
+    demo.add_argument("--now", help="pretend it is this Zurich time, e.g. 2026-12-04T09:00 (for demos)")
+    demo.add_argument("--reply-delay", type=float, default=0.0, help="seconds before the demo gateway's replies appear")
+    demo.set_defaults(handler=run_demo)
+
+    run = subparsers.add_parser(
+        "run",
+        help="start the app on the configured salon database and SMS gateway",
+        description="Start the app on the mirror in the data folder, syncing from the configured "
+        "salon database first.",
+    )
+    add_home_option(run)
+    run.add_argument("--no-sync", action="store_true", help="open the mirror as it is, without syncing first")
+    run.set_defaults(handler=run_app)
+
+
+def _demo_home(args: argparse.Namespace) -> None:
+    import os
+
+    import platformdirs
+
+    if args.home is None and not os.environ.get("SMSCONFIRM_HOME"):
+        args.home = Path(platformdirs.user_data_dir("smsconfirm")) / "demo"
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    _demo_home(args)
+    paths, config = prepare(args)
+    from smsconfirm_tui import i18n
+
+    i18n.install(i18n.choose_language(config.language))
+    from smsconfirm_tui.demo.session import prepare_demo
+    from smsconfirm_tui.domain.calendar import zurich_now
+
+    clock = fixed_clock(args.now)
+    now = clock() if clock else zurich_now()
+    print(f"Preparing the demo salon in {args.home} …", file=sys.stderr)
+    session = prepare_demo(paths, config, now=now, clock=clock, reply_delay=args.reply_delay)
+    print(f"sync: {session.sync_summary.describe()}; demo gateway on {session.server.url}", file=sys.stderr)
+    try:
+        session.routine.reconcile()
+        from smsconfirm_tui.tui.app import SmsConfirmApp
+
+        SmsConfirmApp(session.routine).run()
+    finally:
+        session.close()
+    return 0
+
+
+def run_app(args: argparse.Namespace) -> int:
+    paths, config = prepare(args)
+    from smsconfirm_tui import i18n
+
+    i18n.install(i18n.choose_language(config.language))
+    if config.gateway.kind != "demo" or not config.gateway.url:
+        print(f"smsconfirm: no SMS gateway configured: set [gateway] url and token in {paths.config_file}",
+              file=sys.stderr)
+        return 2
+    if not args.no_sync:
+        from smsconfirm_tui.commands.sync import run_sync
+
+        args.source = None
+        code = run_sync(args)
+        if code != 0:
+            return code
+    from smsconfirm_tui.gateway.demo import DemoGateway
+    from smsconfirm_tui.routine import Routine
+    from smsconfirm_tui.tui.app import SmsConfirmApp
+
+    gateway = config.gateway
+    routine = Routine(config, paths.mirror, lambda: DemoGateway(gateway.url, gateway.token, timeout=gateway.timeout))
+    try:
+        SmsConfirmApp(routine).run()
+    finally:
+        routine.close()
+    return 0

@@ -1,0 +1,148 @@
+"""The outbox: messages are written here before any request goes out.
+
+The unique key (visit, start time) makes a second confirmation of the same
+visit impossible. Senders claim messages in a ``BEGIN IMMEDIATE``
+transaction, so two terminals never claim the same one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from smsconfirm_tui.domain.status import MessageState
+from smsconfirm_tui.domain.visits import format_local
+from smsconfirm_tui.store.mirror import MessageRow, Mirror, _message
+
+# A claim older than this belongs to a sender that crashed or was closed:
+# longer than a request's timeout times its attempts.
+CLAIM_LEASE = timedelta(minutes=3)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    visit_key: str
+    visit_starts_at: datetime
+    client_id: str
+    salon_id: str
+    to_e164: str
+    text: str
+    sender: str
+
+
+def _stamp(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
+
+
+def enqueue(mirror: Mirror, items: list[OutboxItem], *, actor: str, now: datetime, provider: str) -> list[int]:
+    """Write the messages to the outbox; return the ids of those that are new or re-queued.
+
+    A visit that already has a message for the same start time keeps it,
+    unless that message failed: then it is queued again.
+    """
+    ids: list[int] = []
+    with mirror.transaction() as connection:
+        for item in items:
+            starts_at = format_local(item.visit_starts_at)
+            row = connection.execute(
+                "SELECT id, state FROM messages WHERE visit_key = ? AND visit_starts_at = ?",
+                (item.visit_key, starts_at),
+            ).fetchone()
+            if row is None:
+                cursor = connection.execute(
+                    "INSERT INTO messages (reference, visit_key, visit_starts_at, client_id, salon_id, "
+                    "to_e164, text, sender, state, provider, created_at, created_by, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        new_reference(),
+                        item.visit_key,
+                        starts_at,
+                        item.client_id,
+                        item.salon_id,
+                        item.to_e164,
+                        item.text,
+                        item.sender,
+                        MessageState.QUEUED,
+                        provider,
+                        _stamp(now),
+                        actor,
+                        _stamp(now),
+                    ),
+                )
+                ids.append(int(cursor.lastrowid))
+            elif row["state"] == MessageState.FAILED:
+                # A new reference, so a provider that deduplicates by
+                # reference does not drop the second try.
+                connection.execute(
+                    "UPDATE messages SET state = ?, reference = ?, to_e164 = ?, text = ?, error = NULL, "
+                    "attempts = 0, updated_at = ? WHERE id = ?",
+                    (MessageState.QUEUED, new_reference(), item.to_e164, item.text, _stamp(now), row["id"]),
+                )
+                ids.append(int(row["id"]))
+            elif row["state"] == MessageState.QUEUED:
+                ids.append(int(row["id"]))
+    return ids
+
+
+def new_reference() -> str:
+    return uuid.uuid4().hex
+
+
+def claim(mirror: Mirror, message_ids: list[int], *, sender_id: str, now: datetime) -> list[MessageRow]:
+    """Take the queued messages among ``message_ids`` for this sender."""
+    claimed: list[MessageRow] = []
+    with mirror.transaction() as connection:
+        for message_id in message_ids:
+            cursor = connection.execute(
+                "UPDATE messages SET state = ?, claimed_by = ?, claimed_at = ?, attempts = attempts + 1, "
+                "updated_at = ? WHERE id = ? AND state = ?",
+                (MessageState.SENDING, sender_id, _stamp(now), _stamp(now), message_id, MessageState.QUEUED),
+            )
+            if cursor.rowcount:
+                row = connection.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+                claimed.append(_message(row))
+    return claimed
+
+
+def mark(
+    mirror: Mirror,
+    message_id: int,
+    state: MessageState,
+    *,
+    now: datetime,
+    provider_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Record what happened to a claimed message."""
+    with mirror.transaction() as connection:
+        connection.execute(
+            "UPDATE messages SET state = ?, provider_id = COALESCE(?, provider_id), error = ?, "
+            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, updated_at = ? WHERE id = ?",
+            (state, provider_id, error, state, _stamp(now), _stamp(now), message_id),
+        )
+
+
+def stale_claims(mirror: Mirror, *, now: datetime) -> list[MessageRow]:
+    """Return messages whose sender stopped mid-request, and those whose outcome is unknown."""
+    rows = mirror.connection.execute(
+        "SELECT * FROM messages WHERE (state = ? AND claimed_at < ?) OR (state = ? AND updated_at < ?) "
+        "ORDER BY id",
+        (MessageState.SENDING, _stamp(now - CLAIM_LEASE), MessageState.UNKNOWN, _stamp(now - CLAIM_LEASE)),
+    )
+    return [_message(row) for row in rows]
+
+
+def queued_for_visits(mirror: Mirror, visit_keys: list[str]) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(visit_keys), 500):
+        chunk = visit_keys[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        ids.extend(
+            row[0]
+            for row in mirror.connection.execute(
+                f"SELECT id FROM messages WHERE state = ? AND visit_key IN ({marks}) ORDER BY id",
+                [MessageState.QUEUED, *chunk],
+            )
+        )
+    return ids

@@ -1,0 +1,28 @@
+"""Messages that workers post to the screens (thread-safe via ``post_message``)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from smsconfirm_tui.sending.replies import FetchSummary
+from smsconfirm_tui.sending.sender import SendProgress, SendSummary
+
+
+class SendProgressed(Message):
+    def __init__(self, progress: SendProgress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class SendFinished(Message):
+    def __init__(self, summary: SendSummary | None, error: str | None = None) -> None:
+        super().__init__()
+        self.summary = summary
+        self.error = error
+
+
+class RepliesFetched(Message):
+    def __init__(self, summary: FetchSummary | None, error: str | None = None) -> None:
+        super().__init__()
+        self.summary = summary
+        self.error = error

@@ -1,0 +1,79 @@
+"""How statuses, dates and rows read on screen: words, symbols and colours.
+
+Every value that came from the salon database or a reply is wrapped in
+``rich.text.Text`` so that it is shown literally, never read as markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rich.text import Text
+
+from smsconfirm_tui.domain.status import VisitStatus
+from smsconfirm_tui.i18n import N_, WEEKDAYS, _
+from smsconfirm_tui.routine import DayRow
+
+
+@dataclass(frozen=True)
+class StatusLook:
+    symbol: str
+    word: str  # msgid, translate on use
+    style: str  # Rich style; the symbol and word carry the meaning without colour
+
+
+STATUS_LOOKS: dict[VisitStatus, StatusLook] = {
+    VisitStatus.TO_SEND: StatusLook("●", N_("not sent"), "bold red"),
+    VisitStatus.SENT: StatusLook("◔", N_("sent, no reply"), "#d7c49e"),
+    VisitStatus.CONFIRMED: StatusLook("✔", N_("confirmed"), "bold green"),
+    VisitStatus.DECLINED: StatusLook("✖", N_("declined"), "bold white on grey11"),
+    VisitStatus.UNCLEAR: StatusLook("?", N_("unclear reply"), "bold dodger_blue1"),
+    VisitStatus.FAILED: StatusLook("!", N_("failed"), "bold red reverse"),
+    VisitStatus.NEEDS_SETUP: StatusLook("⚠", N_("needs setup"), "bold yellow"),
+    VisitStatus.INVALID_NUMBER: StatusLook("⚠", N_("invalid number"), "bold yellow"),
+    VisitStatus.NO_MOBILE: StatusLook("–", N_("no mobile"), "grey62"),
+    VisitStatus.OPTED_OUT: StatusLook("⊘", N_("opted out"), "grey62"),
+    VisitStatus.CANCELLED: StatusLook("·", N_("cancelled"), "dim"),
+}
+
+
+def status_text(status: VisitStatus, *, moved: bool = False, late: bool = False) -> Text:
+    look = STATUS_LOOKS[status]
+    word = _(look.word)
+    if moved and status is VisitStatus.TO_SEND:
+        word = _("moved, not sent")
+    if late and status is VisitStatus.TO_SEND:
+        word = _("late, not sent")
+    return Text(f"{look.symbol} {word}", style=look.style)
+
+
+def weekday(day: date) -> str:
+    return _(WEEKDAYS[day.weekday()])
+
+
+def format_day(day: date) -> str:
+    """Format a day as ``Fr 04.12.2026``."""
+    return f"{weekday(day)} {day:%d.%m.%Y}"
+
+
+def row_cells(row: DayRow, ticked: bool, *, show_date: bool = False) -> list[Text]:
+    """Return the cells of one day-list row, in column order."""
+    client = row.client
+    number = client.phone_display or client.typed_phone or ""
+    when = row.visit.starts_at
+    time_text = f"{weekday(when.date())} {when:%d.%m. %H:%M}" if show_date else f"{when:%H:%M}"
+    late = row.due is not None and row.due.state == "late"
+    return [
+        Text("☑" if ticked else " ", style="bold"),
+        Text(time_text),
+        Text(client.name, no_wrap=True, overflow="ellipsis"),
+        Text(number, no_wrap=True, overflow="ellipsis"),
+        Text(_("on") if client.sms_on else _("off"), style="" if client.sms_on else "dim"),
+        Text(str(row.lead_days), justify="right"),
+        status_text(row.status, moved=row.moved, late=late),
+    ]
+
+
+def column_labels(show_date: bool = False) -> list[str]:
+    return [" ", _("Date") if show_date else _("Time"), _("Client"), _("Mobile"), _("SMS"), _("Days"), _("Status")]

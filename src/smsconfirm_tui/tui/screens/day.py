@@ -1,0 +1,341 @@
+"""The main screen: one day's visits, the audit filter, confirm in advance, send."""
+
+from __future__ import annotations
+
+import logging
+from copy import copy
+from datetime import date, timedelta
+from enum import StrEnum
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, ProgressBar, Static
+
+from smsconfirm_tui.domain.status import AUDIT_STATUSES, VisitStatus
+from smsconfirm_tui.gateway.base import GatewayError
+from smsconfirm_tui.i18n import _, ngettext
+from smsconfirm_tui.routine import DayRow, Routine, SendPlan
+from smsconfirm_tui.sending.sender import SendProgress
+from smsconfirm_tui.domain.status import MessageState
+from smsconfirm_tui.tui.messages import RepliesFetched, SendFinished, SendProgressed
+from smsconfirm_tui.tui.presenters import format_day
+from smsconfirm_tui.tui.widgets.day_list import DayList
+
+log = logging.getLogger(__name__)
+
+PROGRESS_STATUS = {
+    MessageState.SENT: VisitStatus.SENT,
+    MessageState.UNKNOWN: VisitStatus.SENT,
+    MessageState.FAILED: VisitStatus.FAILED,
+    MessageState.DROPPED: VisitStatus.CANCELLED,
+}
+
+
+class View(StrEnum):
+    DAY = "day"
+    DUE = "due"
+
+
+class DayScreen(Screen):
+    """Visits of one day, or the visits due today ("Bestätigung im Voraus")."""
+
+    BINDINGS = [
+        Binding("f1,question_mark", "help", _("Help"), id="help"),
+        Binding("f2,d", "pick_date", _("Date"), id="pick_date"),
+        Binding("f3,a", "toggle_audit", _("Audit"), id="audit"),
+        Binding("f4,v", "due_today", _("In advance"), id="due_today"),
+        Binding("f5,s", "send", _("Send"), id="send"),
+        Binding("f6,r", "fetch_replies", _("Replies"), id="fetch_replies"),
+        Binding("q", "app.quit", _("Quit"), id="quit"),
+        Binding("p", "profile", _("Profile"), show=False, id="profile"),
+        Binding("space", "toggle_tick", _("Tick"), show=False, id="toggle_tick"),
+        Binding("h", "today", _("Today"), show=False, id="today"),
+        Binding("m", "tomorrow", _("Tomorrow"), show=False, id="tomorrow"),
+        Binding("n", "next_working_day", _("Next working day"), show=False, id="next_working_day"),
+        Binding("left", "previous_day", _("Previous day"), show=False, id="previous_day"),
+        Binding("right", "next_day", _("Next day"), show=False, id="next_day"),
+    ]
+
+    def __init__(self, routine: Routine, day: date | None = None) -> None:
+        super().__init__()
+        self.routine = routine
+        self.day = day or routine.next_working_day(routine.today())
+        self.view = View.DAY
+        self.audit_only = False
+        self.rows: list[DayRow] = []
+        self.sending = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="top"):
+            yield Static(id="title")
+            yield Static(id="counts")
+        yield DayList(id="day-list")
+        yield Static(id="detail")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress").display = False
+        self.load()
+        self.query_one(DayList).focus()
+
+    # -- loading ----------------------------------------------------------
+
+    def load(self) -> None:
+        """Read the current view from the mirror and show it."""
+        if self.view is View.DUE:
+            rows = self.routine.rows_due()
+        else:
+            rows = self.routine.rows_for_day(self.day)
+        self.rows = rows
+        shown = [row for row in rows if row.status in AUDIT_STATUSES] if self.audit_only else rows
+        ticked = {row.key for row in shown if row.status is VisitStatus.TO_SEND}
+        self.query_one(DayList).show(shown, ticked, show_date=self.view is View.DUE)
+        self._show_title(len(shown))
+        self._show_detail()
+
+    def _show_title(self, shown: int) -> None:
+        today = self.routine.today()
+        if self.view is View.DUE:
+            title = _("Confirm in advance: due {day}").format(day=format_day(today))
+        else:
+            label = ""
+            if self.day == today:
+                label = _("today") + ", "
+            elif self.day == today + timedelta(days=1):
+                label = _("tomorrow") + ", "
+            title = _("Appointments {label}{day}").format(label=label, day=format_day(self.day))
+        if self.audit_only:
+            title += " · " + _("audit: needs setup or invalid number")
+        self.query_one("#title", Static).update(Text(title, style="bold"))
+
+        counts: dict[VisitStatus, int] = {}
+        for row in self.rows:
+            counts[row.status] = counts.get(row.status, 0) + 1
+        parts = [ngettext("{n} visit", "{n} visits", len(self.rows)).format(n=len(self.rows))]
+        for status, word in (
+            (VisitStatus.TO_SEND, _("not sent")),
+            (VisitStatus.NEEDS_SETUP, _("needs setup")),
+            (VisitStatus.INVALID_NUMBER, _("invalid")),
+            (VisitStatus.UNCLEAR, _("unclear")),
+            (VisitStatus.DECLINED, _("declined")),
+        ):
+            if counts.get(status):
+                parts.append(f"{counts[status]} {word}")
+        if self.audit_only:
+            parts.append(_("{n} shown").format(n=shown))
+        self.query_one("#counts", Static).update(Text(" · ".join(parts)))
+
+    def _show_detail(self) -> None:
+        """Show the highlighted row's reply, error or number note under the list."""
+        row = self.query_one(DayList).current_row
+        detail = Text()
+        if row is not None:
+            if row.reply is not None:
+                detail.append(_("Reply: "), style="bold")
+                detail.append(row.reply.text.replace("\n", " ⏎ "))
+            elif row.message is not None and row.message.error:
+                detail.append(_("Error: "), style="bold")
+                detail.append(row.message.error)
+            elif row.status is VisitStatus.INVALID_NUMBER:
+                detail.append(_("Number as typed: "), style="bold")
+                detail.append(row.client.mobile_phone or row.client.home_phone or row.client.work_phone)
+            else:
+                services = ", ".join(line.service for line in row.visit.active_lines) or "-"
+                detail.append(services)
+                if row.client.phone_note:
+                    detail.append("  " + _("Note: "), style="bold")
+                    detail.append(row.client.phone_note)
+        self.query_one("#detail", Static).update(detail)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._show_detail()
+
+    # -- moving between days ------------------------------------------------
+
+    def go_to(self, day: date) -> None:
+        self.view = View.DAY
+        self.day = day
+        self.load()
+
+    def action_today(self) -> None:
+        self.go_to(self.routine.today())
+
+    def action_tomorrow(self) -> None:
+        self.go_to(self.routine.today() + timedelta(days=1))
+
+    def action_next_working_day(self) -> None:
+        self.go_to(self.routine.next_working_day(self.routine.today()))
+
+    def action_previous_day(self) -> None:
+        self.go_to((self.day if self.view is View.DAY else self.routine.today()) - timedelta(days=1))
+
+    def action_next_day(self) -> None:
+        self.go_to((self.day if self.view is View.DAY else self.routine.today()) + timedelta(days=1))
+
+    def action_pick_date(self) -> None:
+        from smsconfirm_tui.tui.screens.date_prompt import DatePrompt
+
+        def picked(day: date | None) -> None:
+            if day is not None:
+                self.go_to(day)
+
+        self.app.push_screen(DatePrompt(self.routine.today()), picked)
+
+    def action_due_today(self) -> None:
+        self.view = View.DUE
+        self.load()
+
+    def action_toggle_audit(self) -> None:
+        self.audit_only = not self.audit_only
+        self.load()
+
+    # -- rows -------------------------------------------------------------
+
+    def action_toggle_tick(self) -> None:
+        day_list = self.query_one(DayList)
+        row = day_list.current_row
+        if row is None:
+            return
+        if row.status not in (VisitStatus.TO_SEND, VisitStatus.FAILED):
+            self.notify(_("Only rows that were not sent can be ticked."), severity="warning")
+            return
+        day_list.set_ticked(row.key, row.key not in day_list.ticked)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        row = self.query_one(DayList).current_row
+        if row is None:
+            return
+        if row.reply is not None:
+            self.open_reply(row)
+        else:
+            self.action_profile()
+
+    def action_profile(self) -> None:
+        from smsconfirm_tui.tui.screens.profile import ProfileModal
+
+        row = self.query_one(DayList).current_row
+        if row is None:
+            return
+        client = self.routine.client(row.client.id)
+        if client is None:
+            return
+
+        def closed(saved: bool | None) -> None:
+            if saved:
+                self.load()
+
+        self.app.push_screen(ProfileModal(self.routine, client), closed)
+
+    def open_reply(self, row: DayRow) -> None:
+        from smsconfirm_tui.tui.screens.reply import ReplyModal
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.load()
+
+        self.app.push_screen(ReplyModal(self.routine, row), closed)
+
+    # -- sending ----------------------------------------------------------
+
+    def action_send(self) -> None:
+        from smsconfirm_tui.tui.screens.send import SendDialog
+
+        if self.sending:
+            self.notify(_("A send is already running."), severity="warning")
+            return
+        day_list = self.query_one(DayList)
+        chosen = [row for row in self.rows if row.key in day_list.ticked]
+        plan = self.routine.plan_send(chosen)
+        if plan.count == 0:
+            self.notify(_("No ticked SMS to send."), severity="information")
+            return
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.start_send(plan)
+
+        self.app.push_screen(SendDialog(plan, self.routine.last_sync()), answered)
+
+    def start_send(self, plan: SendPlan) -> None:
+        self.sending = True
+        progress = self.query_one("#progress", ProgressBar)
+        progress.update(total=plan.count, progress=0)
+        progress.display = True
+        self.send_worker(plan)
+
+    @work(thread=True, exclusive=True, group="send", exit_on_error=False)
+    def send_worker(self, plan: SendPlan) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        try:
+            summary = self.routine.send(
+                plan,
+                on_progress=lambda progress: self.post_message(SendProgressed(copy(progress))),
+                is_cancelled=lambda: worker.is_cancelled,
+            )
+        except Exception as error:  # noqa: BLE001 - shown to staff, logged for technicians
+            log.exception("send failed")
+            self.post_message(SendFinished(None, str(error)))
+            return
+        self.post_message(SendFinished(summary))
+
+    def on_send_progressed(self, message: SendProgressed) -> None:
+        progress: SendProgress = message.progress
+        self.query_one("#progress", ProgressBar).update(progress=progress.done)
+        if progress.last_visit_key and progress.last_state in PROGRESS_STATUS:
+            self.query_one(DayList).set_status(progress.last_visit_key, PROGRESS_STATUS[progress.last_state])
+
+    def on_send_finished(self, message: SendFinished) -> None:
+        self.sending = False
+        self.query_one("#progress").display = False
+        if message.error or message.summary is None:
+            self.notify(_("Sending stopped: {error}").format(error=message.error), severity="error", timeout=10)
+        else:
+            progress = message.summary.progress
+            text = _("{sent} SMS sent, {failed} failed, {unknown} unknown.").format(
+                sent=progress.sent, failed=progress.failed, unknown=progress.unknown
+            )
+            self.notify(text, severity="warning" if progress.failed or progress.unknown else "information")
+        self.load()
+
+    # -- replies ----------------------------------------------------------
+
+    def action_fetch_replies(self) -> None:
+        self.notify(_("Fetching replies…"))
+        self.replies_worker()
+
+    @work(thread=True, exclusive=True, group="replies", exit_on_error=False)
+    def replies_worker(self) -> None:
+        try:
+            summary = self.routine.fetch_replies()
+        except GatewayError as error:
+            self.post_message(RepliesFetched(None, str(error)))
+            return
+        except Exception as error:  # noqa: BLE001 - shown to staff, logged for technicians
+            log.exception("fetching replies failed")
+            self.post_message(RepliesFetched(None, str(error)))
+            return
+        self.post_message(RepliesFetched(summary))
+
+    def on_replies_fetched(self, message: RepliesFetched) -> None:
+        if message.error or message.summary is None:
+            self.notify(_("Fetching replies failed: {error}").format(error=message.error), severity="error", timeout=10)
+            return
+        summary = message.summary
+        self.notify(ngettext("{n} new reply", "{n} new replies", summary.new).format(n=summary.new))
+        self.load()
+
+    # -- help -------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from smsconfirm_tui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.BINDINGS))
