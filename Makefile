@@ -24,7 +24,7 @@ bench: $(STAMP)
 
 # Refresh the gettext catalogs after changing UI strings.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -o src/smsconfirm_tui/locale/smsconfirm.pot src/smsconfirm_tui
+	$(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k ngettext:1,2 -o src/smsconfirm_tui/locale/smsconfirm.pot src/smsconfirm_tui
 	$(BIN)/pybabel update --no-fuzzy-matching -D smsconfirm -d src/smsconfirm_tui/locale -i src/smsconfirm_tui/locale/smsconfirm.pot
 	$(BIN)/pybabel compile -D smsconfirm -d src/smsconfirm_tui/locale
 
