@@ -3,6 +3,7 @@ from hypothesis import strategies as st
 
 from smsconfirm_tui.domain.sms_text import (
     Encoding,
+    count_units,
     is_gsm7_char,
     normalize_typography,
     segment_info,
@@ -118,12 +119,6 @@ sms_texts = st.text(
 )
 
 
-def units_in(part: str, encoding: Encoding) -> int:
-    if encoding is Encoding.UCS2:
-        return len(part.encode("utf-16-le")) // 2
-    return sum(2 if char in "^{}\\[~]|€\f" else 1 for char in part)
-
-
 @given(sms_texts)
 def test_split_round_trip(text):
     info = segment_info(text)
@@ -131,7 +126,7 @@ def test_split_round_trip(text):
     assert "".join(parts) == info.text
     assert len(parts) == info.segments
     for part in parts:
-        assert units_in(part, info.encoding) <= info.per_segment
+        assert count_units(part, info.encoding) <= info.per_segment
 
 
 @given(sms_texts)

@@ -100,6 +100,11 @@ def find_forcing_chars(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(char for char in text if not is_gsm7_char(char)))
 
 
+def count_units(text: str, encoding: Encoding) -> int:
+    """Count `text` in septets for GSM-7 or in UTF-16 code units for UCS-2."""
+    return sum(_char_units(char, encoding) for char in text)
+
+
 def segment_info(text: str) -> SegmentInfo:
     """Normalise `text` and count its encoding, units and segments.
 
@@ -109,7 +114,7 @@ def segment_info(text: str) -> SegmentInfo:
     forcing_chars = find_forcing_chars(text)
     encoding = Encoding.UCS2 if forcing_chars else Encoding.GSM7
     segments = _split(text, encoding)
-    units = sum(_char_units(char, encoding) for char in text)
+    units = count_units(text, encoding)
     return SegmentInfo(
         encoding=encoding,
         units=units,
@@ -147,7 +152,7 @@ def _per_segment_limit(units: int, encoding: Encoding) -> int:
 def _split(text: str, encoding: Encoding) -> list[str]:
     if not text:
         return []
-    units = sum(_char_units(char, encoding) for char in text)
+    units = count_units(text, encoding)
     limit = _per_segment_limit(units, encoding)
     if units <= limit:
         return [text]
