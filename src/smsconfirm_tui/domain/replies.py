@@ -300,6 +300,9 @@ def _classify_words(words: list[str]) -> Classification:
     if no is not None:
         return Classification(ReplyClass.NO, f"no word {no.describe()}")
 
+    # NOTE: words outside the lists are ignored, so "Ja, rufen Sie mich an"
+    # counts as yes. Only the change, negation and number checks below
+    # catch a yes that carries another request.
     if yes is not None:
         if change is not None:
             return _unclear(f"yes word with change request word {change.describe()}")
