@@ -75,6 +75,8 @@ def window(today: date) -> tuple[date, date]:
 
 def open_days(today: date) -> list[date]:
     """Return the open days (Monday to Saturday) in the window around ``today``."""
+    # NOTE: public holidays count as open days here, so the demo may book
+    # visits on a day such as Good Friday that the product treats as closed.
     first, last = window(today)
     days = []
     day = first
