@@ -6,8 +6,10 @@ import argparse
 import json
 from typing import Any
 
+from smsconfirm_tui.commands import check_phone_due
+
 # Modules that add a ``check`` subcommand through ``register_check(subparsers)``.
-CHECK_MODULES: list[Any] = []
+CHECK_MODULES: list[Any] = [check_phone_due]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
