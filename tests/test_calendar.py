@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -32,20 +32,20 @@ def zurich(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> d
 
 
 def test_zurich_today_after_utc_evening() -> None:
-    now = datetime(2025, 6, 9, 22, 30, tzinfo=timezone.utc)
+    now = datetime(2025, 6, 9, 22, 30, tzinfo=UTC)
 
     assert zurich_today(now) == date(2025, 6, 10)
 
 
 def test_zurich_today_winter() -> None:
     # Central European Time is UTC+1, so 22:30 UTC is still the same day.
-    now = datetime(2025, 1, 9, 22, 30, tzinfo=timezone.utc)
+    now = datetime(2025, 1, 9, 22, 30, tzinfo=UTC)
 
     assert zurich_today(now) == date(2025, 1, 9)
 
 
 def test_zurich_now_converts() -> None:
-    now = zurich_now(datetime(2025, 6, 9, 22, 30, tzinfo=timezone.utc))
+    now = zurich_now(datetime(2025, 6, 9, 22, 30, tzinfo=UTC))
 
     assert now.tzinfo is ZURICH
     assert (now.hour, now.minute) == (0, 30)
@@ -224,7 +224,7 @@ def test_check_due_reasons() -> None:
 
 def test_check_due_utc_now() -> None:
     # 22:30 UTC on 9 June is 00:30 on 10 June in Zurich, when 11 June visits are due.
-    now = datetime(2025, 6, 9, 22, 30, tzinfo=timezone.utc)
+    now = datetime(2025, 6, 9, 22, 30, tzinfo=UTC)
 
     assert check_due(ZH, zurich(2025, 6, 11, 10), 1, now).state is DueState.DUE
 
@@ -246,9 +246,7 @@ def test_check_due_negative_notice() -> None:
 
 
 weekday_sets = st.frozensets(st.integers(min_value=0, max_value=6), min_size=1)
-calendars = st.builds(
-    SalonCalendar, canton=st.sampled_from(CANTONS), open_weekdays=weekday_sets
-)
+calendars = st.builds(SalonCalendar, canton=st.sampled_from(CANTONS), open_weekdays=weekday_sets)
 days = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
 leads = st.integers(min_value=0, max_value=MAX_LEAD_DAYS)
 

@@ -68,7 +68,15 @@ def test_check_number_bad_region(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_check_number_subprocess() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "smsconfirm_tui", "check", "number", "+41 (0)79 000 00 12", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "smsconfirm_tui",
+            "check",
+            "number",
+            "+41 (0)79 000 00 12",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,4 +1,4 @@
-"""``smsconfirm check number`` and ``smsconfirm check due``: how the product reads a number and a date.
+"""``smsconfirm check number`` and ``check due``: how the product reads a number and a date.
 
 Support technicians use them to find out "why did this client get no SMS?"
 and "why did the SMS go out on Saturday?" without opening the app.
@@ -33,13 +33,15 @@ class UsageError(ValueError):
     """Invalid command-line value, reported on stderr with exit code 2."""
 
 
-def register_check(check_subparsers: argparse._SubParsersAction) -> None:
+def register_check(check_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     number_parser = check_subparsers.add_parser(
         "number",
         help="show how a typed phone number is read and whether it can take an SMS",
         description="Show how the product reads a phone number as staff typed it.",
     )
-    number_parser.add_argument("text", metavar="TEXT", help='the number as typed, e.g. "079 000 00 12 (Mama)"')
+    number_parser.add_argument(
+        "text", metavar="TEXT", help='the number as typed, e.g. "079 000 00 12 (Mama)"'
+    )
     number_parser.add_argument(
         "--region",
         default="CH",
@@ -65,7 +67,8 @@ def register_check(check_subparsers: argparse._SubParsersAction) -> None:
     due_parser.add_argument(
         "--open-days",
         default="mon-sat",
-        help="weekdays the salon opens, as a list or range: mon,tue,… or tue-sat (default: mon-sat)",
+        help="weekdays the salon opens, as a list or range: mon,tue,… or tue-sat "
+        "(default: mon-sat)",
     )
     due_parser.add_argument("--json", action="store_true", help="print the result as JSON")
     due_parser.set_defaults(handler=_report_errors(check_due_days))
@@ -157,7 +160,7 @@ def parse_visit_date(text: str, today: date) -> date:
 
 
 def parse_open_days(text: str) -> frozenset[int]:
-    """Parse weekdays such as ``mon,tue,fri``, ``tue-sat`` or ``fri-mon`` into numbers, 0 for Monday."""
+    """Parse weekdays such as ``mon,tue,fri``, ``tue-sat`` or ``fri-mon``, 0 for Monday."""
     days: set[int] = set()
     for part in text.lower().replace(" ", "").split(","):
         if not part:

@@ -25,7 +25,7 @@ MAX_LEAD_DAYS = 60
 # Two-letter canton codes known to the holidays package. It also lists
 # city subdivisions such as "Stadt Zurich", which are no cantons.
 CANTONS: tuple[str, ...] = tuple(
-    sorted(code for code in holidays.Switzerland.subdivisions if len(code) == 2)
+    sorted(code for code in holidays.list_supported_countries()["CH"] if len(code) == 2)
 )
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -72,7 +72,8 @@ class SalonCalendar:
         canton = self.canton.upper() if isinstance(self.canton, str) else self.canton
         if canton not in CANTONS:
             raise ValueError(
-                f"unknown canton {self.canton!r}: use a two-letter canton code, one of {', '.join(CANTONS)}"
+                f"unknown canton {self.canton!r}: "
+                f"use a two-letter canton code, one of {', '.join(CANTONS)}"
             )
         weekdays = frozenset(self.open_weekdays)
         if not weekdays:
@@ -147,7 +148,9 @@ def due_day(calendar: SalonCalendar, visit_date: date, lead_days: int) -> DueDay
             return DueDay(visit_date=visit_date, lead_days=lead_days, due=due, moves=tuple(moves))
         moves.append(f"{due.isoformat()}: {reason}")
         due -= timedelta(days=1)
-    raise RuntimeError(f"no open day within {_MAX_SEARCH_DAYS} days before {visit_date} in {calendar}")
+    raise RuntimeError(
+        f"no open day within {_MAX_SEARCH_DAYS} days before {visit_date} in {calendar}"
+    )
 
 
 def visits_due_window(
@@ -218,7 +221,8 @@ def check_due(
         return DueCheck(
             DueState.TOO_LATE,
             due,
-            f"visit starts at {start:%Y-%m-%d %H:%M}, within the minimum notice of {_hours(min_notice)}",
+            f"visit starts at {start:%Y-%m-%d %H:%M}, "
+            f"within the minimum notice of {_hours(min_notice)}",
         )
     if today < due.due:
         return DueCheck(DueState.NOT_YET, due, f"due on {due_text}")
@@ -237,7 +241,9 @@ def _require_aware(value: datetime, name: str) -> None:
 
 def _require_lead(value: int, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LEAD_DAYS:
-        raise ValueError(f"{name} {value!r} is invalid: use a whole number of days from 0 to {MAX_LEAD_DAYS}")
+        raise ValueError(
+            f"{name} {value!r} is invalid: use a whole number of days from 0 to {MAX_LEAD_DAYS}"
+        )
 
 
 def _hours(span: timedelta) -> str:

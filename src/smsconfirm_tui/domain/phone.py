@@ -316,7 +316,10 @@ def _is_list_slash(text: str, index: int) -> bool:
 
 
 def _digit_after_letters(text: str, index: int) -> bool:
-    """Return True if a digit follows the letters at ``index``, with only letters and separators between."""
+    """Return True if a digit follows the letters at ``index``.
+
+    Only letters and separators may stand between them.
+    """
     while index < len(text):
         char = text[index]
         if char.isdecimal():
@@ -342,10 +345,11 @@ def _is_valid(dialable: str, region: str) -> bool:
     return number is not None
 
 
-def _parse_dialable(
-    dialable: str, region: str
-) -> tuple[phonenumbers.PhoneNumber | None, str]:
-    """Parse digits (with an optional leading "+") and return the number or the reason it is invalid."""
+def _parse_dialable(dialable: str, region: str) -> tuple[phonenumbers.PhoneNumber | None, str]:
+    """Parse digits with an optional leading "+".
+
+    Returns the valid number, or None and the reason it is invalid.
+    """
     digit_count = len(dialable.lstrip("+"))
     if digit_count > MAX_DIGITS:
         return None, "too long"
