@@ -6,10 +6,10 @@ import argparse
 import json
 from typing import Any
 
-from smsconfirm_tui.commands import check_text_reply
+from smsconfirm_tui.commands import check_phone_due, check_text_reply
 
 # Modules that add a ``check`` subcommand through ``register_check(subparsers)``.
-CHECK_MODULES: list[Any] = [check_text_reply]
+CHECK_MODULES: list[Any] = [check_phone_due, check_text_reply]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
