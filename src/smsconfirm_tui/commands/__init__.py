@@ -5,6 +5,6 @@ Each module has ``register(subparsers)``, which adds its parser and sets
 exit code.
 """
 
-from smsconfirm_tui.commands import check
+from smsconfirm_tui.commands import check, demo_gateway
 
-COMMAND_MODULES = [check]
+COMMAND_MODULES = [check, demo_gateway]
