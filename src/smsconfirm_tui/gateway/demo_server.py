@@ -48,6 +48,7 @@ MAX_BODY_BYTES = 64 * 1024
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 MAX_STALL_SECONDS = 60.0
+SHUTDOWN_POLL_SECONDS = 0.05
 
 FAULT_MODES = ("status", "retry_after", "accept_then_stall", "reset", "garbled")
 
@@ -156,8 +157,12 @@ class DemoGatewayServer:
         """Serve requests from a daemon thread until ``stop()``."""
         if self._thread is not None:
             raise RuntimeError("the demo gateway server is already running")
+        # serve_forever checks for shutdown once per poll interval, so stop() waits at most that long.
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="demo-gateway", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name="demo-gateway",
+            daemon=True,
         )
         self._thread.start()
         logger.info("demo gateway started at %s with database %s", self.url, self.db_path)
