@@ -246,6 +246,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._status = 0
         path = urlsplit(self.path).path
         try:
+            if not self._read_body():
+                return
             if not self.gateway.check_token(self.headers.get("Authorization")):
                 self._send_json(401, {"error": "unauthorized", "message": "missing or invalid bearer token"})
             else:
@@ -448,20 +450,32 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _connection(self) -> _ConnectionScope:
         return _ConnectionScope(self.gateway.db_path)
 
-    def _read_json_body(self) -> dict[str, Any] | None:
-        """Read the request body as a JSON object, or send a 400 or 413 response and return None."""
+    def _read_body(self) -> bool:
+        """Read the whole request body into ``_raw_body``, or send a 400 or 413 response.
+
+        The body is read before any other response, because closing a socket
+        with unread input makes the kernel send a reset that can discard the
+        response.
+        """
+        self._raw_body = b""
         length_text = self.headers.get("Content-Length", "0")
         if not length_text.isdigit():
+            self.close_connection = True
             self._send_json(400, {"error": "invalid_request", "message": "Content-Length must be a number"})
-            return None
+            return False
         length = int(length_text)
         if length > MAX_BODY_BYTES:
+            # NOTE: the body stays unread, so a client may see a reset instead of this 413.
             self.close_connection = True
             self._send_json(413, {"error": "too_large", "message": f"the body must be at most {MAX_BODY_BYTES} bytes"})
-            return None
-        raw = self.rfile.read(length)
+            return False
+        self._raw_body = self.rfile.read(length)
+        return True
+
+    def _read_json_body(self) -> dict[str, Any] | None:
+        """Parse the request body as a JSON object, or send a 400 response and return None."""
         try:
-            body = json.loads(raw)
+            body = json.loads(self._raw_body)
         except (UnicodeDecodeError, json.JSONDecodeError):
             body = None
         if not isinstance(body, dict):
@@ -540,7 +554,7 @@ def build_arg_parser(parser: argparse.ArgumentParser | None = None) -> argparse.
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Serve until SIGTERM or SIGINT; print the URL as the first line of stdout."""
+    """Print the URL as the first line of stdout, then serve until SIGTERM or SIGINT."""
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
