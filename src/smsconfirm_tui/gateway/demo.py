@@ -39,7 +39,7 @@ class DemoGateway:
     """The demo gateway's JSON API over one ``httpx.Client``.
 
     ``send`` never raises for network or HTTP problems: it returns a
-    SendResult whose outcome tells whether the gateway may have taken the message.
+    SendResult whose outcome shows whether the gateway may have taken the message.
     ``delivery_report`` and ``fetch_replies`` raise GatewayError instead.
     """
 

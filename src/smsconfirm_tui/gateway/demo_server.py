@@ -9,7 +9,7 @@ It listens on 127.0.0.1 only and keeps its state in a SQLite file (see
 - ``GET /v1/inbound?after=CURSOR&limit=N`` returns client replies after the cursor.
 - ``GET /v1/_stats`` returns how many send requests were accepted, for tests.
 - ``POST /v1/_faults`` queues faults for the next requests, and
-  ``DELETE /v1/_faults`` clears the queue.
+  ``DELETE /v1/_faults`` clears the queue. Faults live in this process, not in the file.
 
 Run it alone with ``python -m smsconfirm_tui.gateway.demo_server --db FILE``.
 """

@@ -142,7 +142,8 @@ def record_acceptance(
     """
     connection.execute("BEGIN IMMEDIATE")
     try:
-        # Take the time inside the write lock, so ``visible_at`` grows with ``inbound.seq``.
+        # Take the time inside the write lock, so ``visible_at`` grows with ``inbound.seq``
+        # unless the wall clock steps back.
         now = time.time()
         row = connection.execute(
             "SELECT provider_id FROM messages WHERE reference = ?", (reference,)
