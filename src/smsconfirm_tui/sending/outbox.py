@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from smsconfirm_tui.domain.status import MessageState
 from smsconfirm_tui.domain.visits import format_local
@@ -32,7 +32,8 @@ class OutboxItem:
 
 
 def _stamp(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
+    """Format a time in UTC, so that stored times compare correctly as text."""
+    return now.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def enqueue(mirror: Mirror, items: list[OutboxItem], *, actor: str, now: datetime, provider: str) -> list[int]:

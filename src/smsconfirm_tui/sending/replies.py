@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from smsconfirm_tui.domain.replies import ReplyClass, classify_reply
 from smsconfirm_tui.gateway.base import Gateway, InboundSms
@@ -48,7 +48,7 @@ def store_reply(mirror: Mirror, provider: str, inbound: InboundSms, summary: Fet
     if exists:
         return
     classification = classify_reply(inbound.text)
-    received_at = inbound.received_at.isoformat(timespec="seconds")
+    received_at = inbound.received_at.astimezone(timezone.utc).isoformat(timespec="seconds")
     # A plain answer belongs to the confirmation the gateway accepted last
     # before the reply arrived.
     message = connection.execute(

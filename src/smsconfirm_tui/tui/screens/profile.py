@@ -99,6 +99,8 @@ class ProfileModal(ModalScreen[bool]):
             error.update(Text(_("Days before the appointment: {value} is out of range, enter 0 to {max}.").format(
                 value=lead_days, max=MAX_LEAD_DAYS)))
             return
+        if self.client.lead_days is None and lead_days == self.routine.config.default_lead_days:
+            lead_days = None  # still the salon's default: keep following it
         language = str(self.query_one("#language", Select).value)
         try:
             changes = self.routine.save_profile(
