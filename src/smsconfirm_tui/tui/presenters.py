@@ -57,23 +57,48 @@ def format_day(day: date) -> str:
     return f"{weekday(day)} {day:%d.%m.%Y}"
 
 
+# (column id, label msgid, width) per view. The widths fit 80 columns with
+# the table's cell padding and its scrollbar.
+DAY_COLUMNS = (
+    ("tick", " ", 1),
+    ("time", N_("Time"), 5),
+    ("client", N_("Client"), 20),
+    ("mobile", N_("Mobile"), 13),
+    ("sms", N_("SMS"), 3),
+    ("days", N_("Days"), 4),
+    ("status", N_("Status"), 17),
+)
+DUE_COLUMNS = (
+    ("tick", " ", 1),
+    ("time", N_("Date"), 12),
+    ("client", N_("Client"), 18),
+    ("mobile", N_("Mobile"), 13),
+    ("days", N_("Days"), 4),
+    ("status", N_("Status"), 17),
+)
+
+
+def columns(show_date: bool) -> tuple[tuple[str, str, int], ...]:
+    return DUE_COLUMNS if show_date else DAY_COLUMNS
+
+
+def tick_text(ticked: bool) -> Text:
+    return Text("☑" if ticked else " ", style="bold")
+
+
 def row_cells(row: DayRow, ticked: bool, *, show_date: bool = False) -> list[Text]:
-    """Return the cells of one day-list row, in column order."""
+    """Return the cells of one day-list row, in the order of ``columns(show_date)``."""
     client = row.client
     number = client.phone_display or client.typed_phone or ""
     when = row.visit.starts_at
-    time_text = f"{weekday(when.date())} {when:%d.%m. %H:%M}" if show_date else f"{when:%H:%M}"
     late = row.due is not None and row.due.state == "late"
-    return [
-        Text("☑" if ticked else " ", style="bold"),
-        Text(time_text),
-        Text(client.name, no_wrap=True, overflow="ellipsis"),
-        Text(number, no_wrap=True, overflow="ellipsis"),
-        Text(_("on") if client.sms_on else _("off"), style="" if client.sms_on else "dim"),
-        Text(str(row.lead_days), justify="right"),
-        status_text(row.status, moved=row.moved, late=late),
-    ]
-
-
-def column_labels(show_date: bool = False) -> list[str]:
-    return [" ", _("Date") if show_date else _("Time"), _("Client"), _("Mobile"), _("SMS"), _("Days"), _("Status")]
+    cells = {
+        "tick": tick_text(ticked),
+        "time": Text(f"{when:%d.%m. %H:%M}" if show_date else f"{when:%H:%M}"),
+        "client": Text(client.name, no_wrap=True, overflow="ellipsis"),
+        "mobile": Text(number, no_wrap=True, overflow="ellipsis", style="" if client.phone_e164 else "dim"),
+        "sms": Text(_("on") if client.sms_on else _("off"), style="" if client.sms_on else "dim"),
+        "days": Text(str(row.lead_days), justify="right"),
+        "status": status_text(row.status, moved=row.moved, late=late),
+    }
+    return [cells[column_id] for column_id, _label, _width in columns(show_date)]

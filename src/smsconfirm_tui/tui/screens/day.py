@@ -44,12 +44,12 @@ class DayScreen(Screen):
     """Visits of one day, or the visits due today ("Bestätigung im Voraus")."""
 
     BINDINGS = [
-        Binding("f1,question_mark", "help", _("Help"), id="help"),
-        Binding("f2,d", "pick_date", _("Date"), id="pick_date"),
-        Binding("f3,a", "toggle_audit", _("Audit"), id="audit"),
-        Binding("f4,v", "due_today", _("In advance"), id="due_today"),
-        Binding("f5,s", "send", _("Send"), id="send"),
-        Binding("f6,r", "fetch_replies", _("Replies"), id="fetch_replies"),
+        Binding("f1,question_mark", "help", _("Help"), key_display="F1", id="help"),
+        Binding("f2,d", "pick_date", _("Date"), key_display="F2", id="pick_date"),
+        Binding("f3,a", "toggle_audit", _("Audit"), key_display="F3", id="audit"),
+        Binding("f4,v", "due_today", _("In advance"), key_display="F4", id="due_today"),
+        Binding("f5,s", "send", _("Send"), key_display="F5", id="send"),
+        Binding("f6,r", "fetch_replies", _("Replies"), key_display="F6", id="fetch_replies"),
         Binding("q", "app.quit", _("Quit"), id="quit"),
         Binding("p", "profile", _("Profile"), show=False, id="profile"),
         Binding("space", "toggle_tick", _("Tick"), show=False, id="toggle_tick"),
@@ -146,6 +146,7 @@ class DayScreen(Screen):
                 detail.append(row.client.mobile_phone or row.client.home_phone or row.client.work_phone)
             else:
                 services = ", ".join(line.service for line in row.visit.active_lines) or "-"
+                detail.append(f"{row.salon.name} · ", style="bold")
                 detail.append(services)
                 if row.client.phone_note:
                     detail.append("  " + _("Note: "), style="bold")
@@ -203,7 +204,7 @@ class DayScreen(Screen):
         if row is None:
             return
         if row.status not in (VisitStatus.TO_SEND, VisitStatus.FAILED):
-            self.notify(_("Only rows that were not sent can be ticked."), severity="warning")
+            self.notify(_("Only rows that were not sent can be ticked."), severity="warning", markup=False)
             return
         day_list.set_ticked(row.key, row.key not in day_list.ticked)
 
@@ -248,13 +249,13 @@ class DayScreen(Screen):
         from smsconfirm_tui.tui.screens.send import SendDialog
 
         if self.sending:
-            self.notify(_("A send is already running."), severity="warning")
+            self.notify(_("A send is already running."), severity="warning", markup=False)
             return
         day_list = self.query_one(DayList)
         chosen = [row for row in self.rows if row.key in day_list.ticked]
         plan = self.routine.plan_send(chosen)
         if plan.count == 0:
-            self.notify(_("No ticked SMS to send."), severity="information")
+            self.notify(_("No ticked SMS to send."), severity="information", markup=False)
             return
 
         def answered(confirmed: bool | None) -> None:
@@ -297,19 +298,19 @@ class DayScreen(Screen):
         self.sending = False
         self.query_one("#progress").display = False
         if message.error or message.summary is None:
-            self.notify(_("Sending stopped: {error}").format(error=message.error), severity="error", timeout=10)
+            self.notify(_("Sending stopped: {error}").format(error=message.error), severity="error", timeout=10, markup=False)
         else:
             progress = message.summary.progress
             text = _("{sent} SMS sent, {failed} failed, {unknown} unknown.").format(
                 sent=progress.sent, failed=progress.failed, unknown=progress.unknown
             )
-            self.notify(text, severity="warning" if progress.failed or progress.unknown else "information")
+            self.notify(text, severity="warning" if progress.failed or progress.unknown else "information", markup=False)
         self.load()
 
     # -- replies ----------------------------------------------------------
 
     def action_fetch_replies(self) -> None:
-        self.notify(_("Fetching replies…"))
+        self.notify(_("Fetching replies…"), markup=False)
         self.replies_worker()
 
     @work(thread=True, exclusive=True, group="replies", exit_on_error=False)
@@ -327,10 +328,10 @@ class DayScreen(Screen):
 
     def on_replies_fetched(self, message: RepliesFetched) -> None:
         if message.error or message.summary is None:
-            self.notify(_("Fetching replies failed: {error}").format(error=message.error), severity="error", timeout=10)
+            self.notify(_("Fetching replies failed: {error}").format(error=message.error), severity="error", timeout=10, markup=False)
             return
         summary = message.summary
-        self.notify(ngettext("{n} new reply", "{n} new replies", summary.new).format(n=summary.new))
+        self.notify(ngettext("{n} new reply", "{n} new replies", summary.new).format(n=summary.new), markup=False)
         self.load()
 
     # -- help -------------------------------------------------------------

@@ -8,11 +8,8 @@ from textual.widgets import DataTable
 
 from smsconfirm_tui.domain.status import VisitStatus
 from smsconfirm_tui.routine import DayRow
-from smsconfirm_tui.tui.presenters import column_labels, row_cells, status_text
-
-# Column widths at 80 columns, leaving room for the scrollbar.
-DAY_WIDTHS = (1, 5, 20, 13, 3, 4, 17)
-DUE_WIDTHS = (1, 12, 17, 13, 3, 4, 17)
+from smsconfirm_tui.i18n import _
+from smsconfirm_tui.tui.presenters import columns, row_cells, status_text, tick_text
 
 
 class DayList(DataTable):
@@ -37,9 +34,8 @@ class DayList(DataTable):
         self.ticked = ticked
         self.show_date = show_date
         self.clear(columns=True)
-        widths = DUE_WIDTHS if show_date else DAY_WIDTHS
-        for label, width in zip(column_labels(show_date), widths, strict=True):
-            self.add_column(Text(label), width=width)
+        for column_id, label, width in columns(show_date):
+            self.add_column(Text(_(label)), width=width, key=column_id)
         for row in rows:
             self.add_row(*row_cells(row, row.key in ticked, show_date=show_date), key=row.key)
         if current in self.rows_by_key:
@@ -65,14 +61,12 @@ class DayList(DataTable):
             self.ticked.add(key)
         else:
             self.ticked.discard(key)
-        column_key = self.ordered_columns[0].key
-        self.update_cell(key, column_key, Text("☑" if ticked else " ", style="bold"))
+        self.update_cell(key, "tick", tick_text(ticked))
 
     def set_status(self, key: str, status: VisitStatus) -> None:
         """Show a new status on one row without reloading the list."""
         if key not in self.rows_by_key:
             return
-        column_key = self.ordered_columns[-1].key
-        self.update_cell(key, column_key, status_text(status))
+        self.update_cell(key, "status", status_text(status))
         if status is not VisitStatus.TO_SEND:
             self.set_ticked(key, False)
