@@ -1,0 +1,97 @@
+"""Run every benchmark module and write docs/benchmarks.md.
+
+Each module ``bench/bench_*.py`` has ``run(quick: bool) -> list[Result]``.
+Figures are ratios against a baseline timed in the same run, because
+absolute times on shared machines vary from run to run.
+
+    python -m bench            # all benchmarks, full size
+    python -m bench --quick    # small sizes, for a smoke run
+    python -m bench --only NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import pkgutil
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "docs" / "benchmarks.md"
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str  # what was measured
+    value: float  # the measured figure, usually a ratio
+    unit: str  # "x baseline", "s", …
+    target: str  # the target as text, e.g. "< 1.0"
+    passed: bool
+    detail: str = ""  # the raw timings behind the figure
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--only", help="run only the benchmark module with this name (without bench_)")
+    args = parser.parse_args(argv)
+
+    names = sorted(
+        module.name for module in pkgutil.iter_modules([str(Path(__file__).parent]) if module.name.startswith("bench_")
+    )
+    if args.only:
+        names = [name for name in names if name == f"bench_{args.only}"]
+    sections: list[str] = []
+    failed = False
+    for name in names:
+        module = importlib.import_module(f"bench.{name}")
+        print(f"running {name} …", file=sys.stderr)
+        results: list[Result] = module.run(args.quick)
+        title = (module.__doc__ or name).strip().splitlines()[0]
+        lines = [f"## {title}", "", "| measure | figure | target | met | detail |", "| --- | --- | --- | --- | --- |"]
+        for result in results:
+            failed |= not result.passed
+            lines.append(
+                f"| {result.name} | {result.value:.3f} {result.unit} | {result.target} | "
+                f"{'yes' if result.passed else 'NO'} | {result.detail} |"
+            )
+            print(f"  {result.name}: {result.value:.3f} {result.unit} (target {result.target})", file=sys.stderr)
+        sections.append("\n".join(lines))
+
+    command = "make bench" + (" (quick)" if args.quick else "")
+    header = [
+        "# Benchmarks",
+        "",
+        f"Written by `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"Machine: {machine()}.",
+        "",
+        "Every figure is a ratio against a baseline timed in the same run, so",
+        "that a busy or slow machine moves both sides alike.",
+        "",
+    ]
+    if not args.only:
+        OUTPUT.parent.mkdir(exist_ok=True)
+        OUTPUT.write_text("\n".join(header) + "\n\n".join(sections) + "\n", encoding="utf-8")
+        print(f"wrote {OUTPUT}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
