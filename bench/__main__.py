@@ -17,22 +17,13 @@ import os
 import platform
 import pkgutil
 import sys
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.common import Result
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "benchmarks.md"
-
-
-@dataclass(frozen=True)
-class Result:
-    name: str  # what was measured
-    value: float  # the measured figure, usually a ratio
-    unit: str  # "x baseline", "s", …
-    target: str  # the target as text, e.g. "< 1.0"
-    passed: bool
-    detail: str = ""  # the raw timings behind the figure
 
 
 def machine() -> str:
