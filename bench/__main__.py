@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     names = sorted(
-        module.name for module in pkgutil.iter_modules([str(Path(__file__).parent]) if module.name.startswith("bench_")
+        module.name for module in pkgutil.iter_modules([str(Path(__file__).parent)]) if module.name.startswith("bench_")
     )
     if args.only:
         names = [name for name in names if name == f"bench_{args.only}"]
