@@ -10,10 +10,23 @@ from smsconfirm_tui import __version__
 from smsconfirm_tui.commands import COMMAND_MODULES
 
 
+class CommandListFormatter(argparse.HelpFormatter):
+    """Keep each subcommand and its help on one line.
+
+    argparse measures subcommand names without their extra indent, so a long
+    name such as ``demo-gateway`` would push its help onto the next line.
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+        self._action_max_length = 20
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smsconfirm",
         description="SMS appointment confirmations for salons.",
+        formatter_class=CommandListFormatter,
     )
     parser.add_argument("--version", action="version", version=f"smsconfirm {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")

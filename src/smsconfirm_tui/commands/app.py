@@ -12,7 +12,7 @@ from smsconfirm_tui.commands.common import add_home_option, fixed_clock, prepare
 def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser(
         "demo",
-        help="start the app on a generated demo salon with a loopback SMS gateway",
+        help="open the app on a generated demo salon",
         description="Generate a demo salon around today, sync it, start the demo SMS gateway on "
         "127.0.0.1 and open the app. Nothing leaves this machine.",
     )
@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     run = subparsers.add_parser(
         "run",
-        help="start the app on the configured salon database and SMS gateway",
+        help="open the app on the configured salon",
         description="Start the app on the mirror in the data folder, syncing from the configured "
         "salon database first.",
     )

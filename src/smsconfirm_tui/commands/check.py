@@ -15,7 +15,7 @@ CHECK_MODULES: list[Any] = [check_phone_due, check_text_reply]
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check",
-        help="show how the product reads a phone number, due date, SMS text or reply",
+        help="show how a number, date, text or reply is read",
         description="Support tools: show how the product reads an input and why.",
     )
     check_subparsers = parser.add_subparsers(title="what to check", metavar="WHAT")

@@ -12,7 +12,7 @@ from smsconfirm_tui.commands.common import add_home_option, prepare, with_source
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sync",
-        help="read the salon database into the local mirror",
+        help="read the salon database into the mirror",
         description="Read clients and appointments from the salon database into the mirror. "
         "Local profile edits, messages, replies and the audit log are kept.",
     )
