@@ -51,6 +51,7 @@ class ProfileModal(ModalScreen[bool]):
                     allow_blank=False,
                     id="language",
                 )
+            yield Static(_("Space switches, Ctrl+S saves, Esc cancels."), classes="hint")
             yield Static(id="profile-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(_("Save"), variant="primary", id="save")
