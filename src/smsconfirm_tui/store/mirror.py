@@ -139,6 +139,20 @@ def _client(row: sqlite3.Row) -> ClientRow:
     )
 
 
+def _line(row: sqlite3.Row) -> AppointmentLine:
+    return AppointmentLine(
+        id=row["id"],
+        client_id=row["client_id"],
+        salon_id=row["salon_id"],
+        starts_at=parse_local(row["starts_at"]),
+        ends_at=parse_local(row["ends_at"]) if row["ends_at"] else None,
+        service=row["service"],
+        staff=row["staff"],
+        status=row["status"],
+        removed=bool(row["removed"]),
+    )
+
+
 def _message(row: sqlite3.Row) -> MessageRow:
     return MessageRow(**{field: row[field] for field in MessageRow.__dataclass_fields__})
 
@@ -216,20 +230,7 @@ class Mirror:
             "FROM appointments WHERE starts_at >= ? AND starts_at < ? ORDER BY starts_at",
             (first_day.isoformat(), (last_day + timedelta(days=1)).isoformat()),
         )
-        return [
-            AppointmentLine(
-                id=row["id"],
-                client_id=row["client_id"],
-                salon_id=row["salon_id"],
-                starts_at=parse_local(row["starts_at"]),
-                ends_at=parse_local(row["ends_at"]) if row["ends_at"] else None,
-                service=row["service"],
-                staff=row["staff"],
-                status=row["status"],
-                removed=bool(row["removed"]),
-            )
-            for row in rows
-        ]
+        return [_line(row) for row in rows]
 
     # -- outbox and replies -----------------------------------------------
 
@@ -325,17 +326,4 @@ def visit_lines(mirror: Mirror, salon_id: str, client_id: str, day: date) -> lis
         "FROM appointments WHERE client_id = ? AND salon_id = ? AND starts_at >= ? AND starts_at < ?",
         (client_id, salon_id, day.isoformat(), (day + timedelta(days=1)).isoformat()),
     )
-    return [
-        AppointmentLine(
-            id=row["id"],
-            client_id=row["client_id"],
-            salon_id=row["salon_id"],
-            starts_at=parse_local(row["starts_at"]),
-            ends_at=parse_local(row["ends_at"]) if row["ends_at"] else None,
-            service=row["service"],
-            staff=row["staff"],
-            status=row["status"],
-            removed=bool(row["removed"]),
-        )
-        for row in rows
-    ]
+    return [_line(row) for row in rows]
