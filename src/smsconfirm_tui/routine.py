@@ -189,13 +189,13 @@ class Routine:
         """Return the client's lead time in days and where it comes from, in English."""
         default = self.config.default_lead_days
         if client.lead_days is None:
-            return default, f"the salon default of {default} days (the client has none)"
+            return default, "salon default, the client has none"
         if not 0 <= client.lead_days <= MAX_LEAD_DAYS:
             return default, (
-                f"the salon default of {default} days, because the client's "
-                f"{client.lead_days} is outside 0 to {MAX_LEAD_DAYS}"
+                f"salon default, because the client's {client.lead_days} "
+                f"is outside 0 to {MAX_LEAD_DAYS} days"
             )
-        return client.lead_days, f"the client's own {client.lead_days} days"
+        return client.lead_days, "client profile"
 
     def row(self, visit_key: str, day: date) -> DayRow | None:
         for row in self.rows_for_day(day):

@@ -231,6 +231,19 @@ class Mirror:
             for row in rows
         ]
 
+    def appointments_by_id(self, appointment_ids: Iterable[str]) -> list[AppointmentLine]:
+        ids = sorted(set(appointment_ids))
+        lines: list[AppointmentLine] = []
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.connection.execute(
+                "SELECT id, client_id, salon_id, starts_at, ends_at, service, staff, status, removed "
+                f"FROM appointments WHERE id IN ({marks}) ORDER BY starts_at",
+                chunk,
+            )
+            lines.extend(_line(row) for row in rows)
+        return lines
+
     # -- outbox and replies -----------------------------------------------
 
     def messages_for_visits(self, visit_keys: Iterable[str]) -> dict[str, list[MessageRow]]:
@@ -370,3 +383,17 @@ def visit_lines(mirror: Mirror, salon_id: str, client_id: str, day: date) -> lis
         )
         for row in rows
     ]
+
+
+def _line(row: sqlite3.Row) -> AppointmentLine:
+    return AppointmentLine(
+        id=row["id"],
+        client_id=row["client_id"],
+        salon_id=row["salon_id"],
+        starts_at=parse_local(row["starts_at"]),
+        ends_at=parse_local(row["ends_at"]) if row["ends_at"] else None,
+        service=row["service"],
+        staff=row["staff"],
+        status=row["status"],
+        removed=bool(row["removed"]),
+    )
