@@ -36,7 +36,7 @@ def test_swiss_mobile_any_style(mobile, separator, prefix):
     digits = f"7{second}{rest}"
     number = parse_phone(prefix + group_digits(digits, separator))
 
-    # Some 07x ranges are unallocated, and the library calls them invalid.
+    # Skip a 07x number that the phonenumbers metadata does not list as valid.
     assume(number.kind is not NumberKind.INVALID)
     assert number.e164 == f"+41{digits}"
     assert number.kind is NumberKind.MOBILE
