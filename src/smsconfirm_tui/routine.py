@@ -16,7 +16,18 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from smsconfirm_tui.config import Config
-from smsconfirm_tui.domain.calendar import DueCheck, DueState, SalonCalendar, check_due, zurich_now
+from smsconfirm_tui.domain.calendar import (
+    MAX_LEAD_DAYS,
+    ZURICH,
+    DueCheck,
+    DueState,
+    SalonCalendar,
+    check_due,
+    next_working_day,
+    too_late_reason,
+    visits_due_window,
+    zurich_now,
+)
 from smsconfirm_tui.domain.status import MessageState, StatusFacts, VisitStatus, decide_status
 from smsconfirm_tui.domain.templates import MessageFields, render_message
 from smsconfirm_tui.domain.visits import Visit, format_local, group_visits
@@ -26,10 +37,6 @@ from smsconfirm_tui.sending.replies import FetchSummary, fetch_replies, resolve_
 from smsconfirm_tui.sending.sender import Sender, SendProgress, SendSummary, reconcile
 from smsconfirm_tui.store.mirror import ClientRow, MessageRow, Mirror, ReplyRow, SalonRow
 from smsconfirm_tui.store.profiles import ProfileChange, save_profile
-
-# How far ahead "confirm in advance" looks: the longest lead time plus the
-# days a due day can move back over closed days and holidays.
-DUE_LOOKAHEAD_DAYS = 14 + 10
 
 SENDABLE = frozenset({VisitStatus.TO_SEND, VisitStatus.FAILED})
 
@@ -48,10 +55,24 @@ class DayRow:
     message: MessageRow | None
     reply: ReplyRow | None
     due: DueCheck | None
+    # The confirmation that no longer counts because the visit moved: sent
+    # for another start time, or for another day when it names a line of
+    # this visit.
+    moved_from: MessageRow | None = None
 
     @property
     def key(self) -> str:
         return self.visit.key
+
+    @property
+    def too_late(self) -> bool:
+        """True when the visit has started or starts within the salon's minimum notice."""
+        return self.due is not None and self.due.state is DueState.TOO_LATE
+
+    @property
+    def can_send(self) -> bool:
+        """True when staff may tick the row: not sent yet, with a mobile number, not too late."""
+        return self.status in SENDABLE and self.client.phone_e164 is not None and not self.too_late
 
 
 @dataclass(frozen=True)
@@ -116,17 +137,21 @@ class Routine:
         canton = settings.canton or salon.canton or "ZH"
         return _calendar(canton, settings.open_days)
 
-    def next_working_day(self, day: date) -> date:
-        """Return the next day after ``day`` on which at least one salon is open."""
-        salons = list(self.mirror.salons().values())
-        if not salons:
-            return day + timedelta(days=1)
-        candidate = day + timedelta(days=1)
-        for _ in range(60):
-            if any(self.calendar(salon).is_open(candidate) for salon in salons):
-                return candidate
-            candidate += timedelta(days=1)
-        return day + timedelta(days=1)
+    def next_working_day(self, day: date, salon_id: str | None = None) -> date:
+        """Return the next working day after ``day`` of one salon, or of the first salon to open.
+
+        Without ``salon_id`` it is the earliest next working day of all
+        salons, because the list of one day shows the visits of every salon.
+        """
+        salons = self.mirror.salons()
+        if salon_id is not None:
+            chosen = [salons[salon_id]] if salon_id in salons else []
+        else:
+            chosen = list(salons.values())
+        if not chosen:
+            calendar = _calendar("ZH", self.config.salon_settings(salon_id or "").open_days)
+            return next_working_day(calendar, day)
+        return min(next_working_day(self.calendar(salon), day) for salon in chosen)
 
     def last_sync(self) -> str | None:
         return self.mirror.get_meta("last_sync_at")
@@ -137,17 +162,40 @@ class Routine:
         return self._rows(group_visits(self.mirror.appointment_lines(day, day)))
 
     def rows_due(self) -> list[DayRow]:
-        """Return the visits due today by each client's own lead time, late ones included."""
+        """Return the visits due today by each client's own lead time, late ones included.
+
+        A late visit stays in the list while it got no SMS or got it today,
+        and a visit that starts within the minimum notice is never in it.
+        """
         today = self.today()
-        visits = group_visits(self.mirror.appointment_lines(today, today + timedelta(days=DUE_LOOKAHEAD_DAYS)))
-        rows = self._rows(visits, with_due=True)
-        return [
-            row
-            for row in rows
-            if row.due is not None
-            and row.due.state in (DueState.DUE, DueState.LATE)
-            and row.status is not VisitStatus.CANCELLED
-        ]
+        first, last = self.due_window(today)
+        visits = group_visits(self.mirror.appointment_lines(first, last))
+        rows = self._rows(visits)
+        return [row for row in rows if _due_now(row, today)]
+
+    def due_window(self, today: date) -> tuple[date, date]:
+        """Return the range of visit dates that can be due or late on ``today`` in any salon."""
+        lead = self.config.default_lead_days
+        longest = self.mirror.max_lead_days()
+        if longest is not None and 0 <= longest <= MAX_LEAD_DAYS:
+            lead = max(lead, longest)
+        salons = list(self.mirror.salons().values())
+        if not salons:
+            return today, today
+        last = max(visits_due_window(self.calendar(salon), today, max_lead=lead)[1] for salon in salons)
+        return today, last
+
+    def lead_days(self, client: ClientRow) -> tuple[int, str]:
+        """Return the client's lead time in days and where it comes from, in English."""
+        default = self.config.default_lead_days
+        if client.lead_days is None:
+            return default, "salon default, the client has none"
+        if not 0 <= client.lead_days <= MAX_LEAD_DAYS:
+            return default, (
+                f"salon default, because the client's {client.lead_days} "
+                f"is outside 0 to {MAX_LEAD_DAYS} days"
+            )
+        return client.lead_days, "client profile"
 
     def row(self, visit_key: str, day: date) -> DayRow | None:
         for row in self.rows_for_day(day):
@@ -155,49 +203,33 @@ class Routine:
                 return row
         return None
 
-    def _rows(self, visits: list[Visit], *, with_due: bool = False) -> list[DayRow]:
+    def _rows(self, visits: list[Visit]) -> list[DayRow]:
         mirror = self.mirror
         salons = mirror.salons()
         clients = mirror.clients(visit.client_id for visit in visits)
         messages = mirror.messages_for_visits(visit.key for visit in visits)
+        by_line = mirror.messages_for_lines(line.id for visit in visits for line in visit.active_lines)
         latest_ids = [found[-1].id for found in messages.values()]
         replies = mirror.latest_replies(latest_ids)
         now = self.now()
+        min_notice = timedelta(hours=self.config.min_notice_hours)
         rows: list[DayRow] = []
         for visit in visits:
             client = clients.get(visit.client_id)
             salon = salons.get(visit.salon_id)
             if client is None or salon is None:
                 continue
-            lead_days = client.lead_days if client.lead_days is not None else self.config.default_lead_days
-            history = messages.get(visit.key, [])
-            starts_at = format_local(visit.starts_at)
-            current = next((m for m in reversed(history) if m.visit_starts_at == starts_at
-                            and m.state != MessageState.DROPPED), None)
-            moved = current is None and any(
-                m.state in (MessageState.SENT, MessageState.UNKNOWN) for m in history
+            lead_days = self.lead_days(client)[0]
+            earlier_days = [
+                message
+                for line in visit.active_lines
+                for message in by_line.get(line.id, ())
+                if message.visit_key != visit.key
+            ]
+            rows.append(
+                assess_visit(visit, client, salon, lead_days, messages.get(visit.key, []),
+                             earlier_days, replies, self.calendar(salon), now, min_notice)
             )
-            reply = replies.get(current.id) if current is not None else None
-            decision = decide_status(
-                StatusFacts(
-                    cancelled=visit.cancelled,
-                    opted_out=client.opted_out,
-                    sms_on=client.sms_on,
-                    has_mobile=client.phone_e164 is not None,
-                    has_invalid_number=client.phone_invalid,
-                    message_state=MessageState(current.state) if current is not None else None,
-                    reply_class=reply.reply_class if reply is not None else None,
-                    resolution=reply.resolution if reply is not None else None,
-                    moved=moved,
-                )
-            )
-            due = None
-            if with_due:
-                start = visit.starts_at.replace(tzinfo=now.tzinfo)
-                due = check_due(self.calendar(salon), start, lead_days, now,
-                                timedelta(hours=self.config.min_notice_hours))
-            rows.append(DayRow(visit, client, salon, lead_days, decision.status, decision.rule,
-                               moved, current, reply, due))
         return rows
 
     # -- profile ----------------------------------------------------------
@@ -222,8 +254,19 @@ class Routine:
         return render_message(fields, self.config.templates or None)
 
     def plan_send(self, rows: list[DayRow]) -> SendPlan:
-        """Keep the rows that can get an SMS now, with a preview of the first text."""
-        sendable = tuple(row for row in rows if row.status in SENDABLE and row.client.phone_e164)
+        """Keep the rows that can get an SMS now, with a preview of the first text.
+
+        The minimum notice is checked again at this moment, because the rows
+        may have been loaded long before staff press send.
+        """
+        now = self.now()
+        min_notice = timedelta(hours=self.config.min_notice_hours)
+        sendable = tuple(
+            row
+            for row in rows
+            if row.can_send
+            and too_late_reason(row.visit.starts_at.replace(tzinfo=ZURICH), now, min_notice) is None
+        )
         preview = self.message_text(sendable[0]) if sendable else ""
         return SendPlan(sendable, preview)
 
@@ -244,13 +287,15 @@ class Routine:
                 to_e164=row.client.phone_e164 or "",
                 text=self.message_text(row),
                 sender=row.salon.sender,
+                line_ids=tuple(line.id for line in row.visit.active_lines),
             )
             for row in plan.rows
         ]
         gateway = self.gateway_factory()
         try:
             ids = outbox.enqueue(self.mirror, items, actor=self.actor, now=self.now(), provider=gateway.name)
-            sender = Sender(self.mirror, gateway, sender_id=_sender_id(), clock=self.clock)
+            sender = Sender(self.mirror, gateway, sender_id=_sender_id(), clock=self.clock,
+                            min_notice=timedelta(hours=self.config.min_notice_hours))
             return sender.send(ids, on_progress=on_progress, is_cancelled=is_cancelled)
         finally:
             gateway.close()
@@ -273,6 +318,97 @@ class Routine:
 
     def resolve_reply(self, reply_id: int, resolution: str, note: str | None = None) -> None:
         resolve_reply(self.mirror, reply_id, resolution, actor=self.actor, now=self.now(), note=note)
+
+
+def assess_visit(
+    visit: Visit,
+    client: ClientRow,
+    salon: SalonRow,
+    lead_days: int,
+    history: list[MessageRow],
+    earlier_days: list[MessageRow],
+    replies: dict[int, ReplyRow],
+    calendar: SalonCalendar,
+    now: datetime,
+    min_notice: timedelta,
+) -> DayRow:
+    """Decide one visit's status and due state from rows already read from the mirror.
+
+    ``history`` holds the visit's own messages, oldest first, and
+    ``earlier_days`` the messages that confirmed one of its lines under
+    another day's visit key. ``replies`` maps a message id to its newest reply.
+    """
+    current, moved_from = _pick_message(visit, history, earlier_days)
+    reply = replies.get(current.id) if current is not None else None
+    decision = decide_status(
+        StatusFacts(
+            cancelled=visit.cancelled,
+            opted_out=client.opted_out,
+            sms_on=client.sms_on,
+            has_mobile=client.phone_e164 is not None,
+            has_invalid_number=client.phone_invalid,
+            message_state=MessageState(current.state) if current is not None else None,
+            reply_class=reply.reply_class if reply is not None else None,
+            resolution=reply.resolution if reply is not None else None,
+            moved=moved_from is not None,
+        )
+    )
+    start = visit.starts_at.replace(tzinfo=ZURICH)
+    due = check_due(calendar, start, lead_days, now, min_notice)
+    return DayRow(visit, client, salon, lead_days, decision.status, decision.rule,
+                  moved_from is not None, current, reply, due, moved_from)
+
+
+# Message states after which the client may hold an SMS naming the old time.
+_OUT_STATES = frozenset({MessageState.SENT, MessageState.UNKNOWN, MessageState.SENDING})
+
+
+def _pick_message(
+    visit: Visit, history: list[MessageRow], earlier_days: list[MessageRow]
+) -> tuple[MessageRow | None, MessageRow | None]:
+    """Return the message for the visit's current start time, and the one it moved from.
+
+    The second is set only when no message counts for the current start
+    time but an SMS for an earlier start time or day went out.
+    """
+    starts_at = format_local(visit.starts_at)
+    current = None
+    for message in reversed(history):
+        if message.visit_starts_at == starts_at and message.state != MessageState.DROPPED:
+            current = message
+            break
+    # TODO: a visit moved and then moved back to a time that was already
+    # confirmed shows that old message, although the client's latest SMS
+    # names the other time. The outbox's unique key (visit, start time) does
+    # not allow a second message for the same time.
+    if current is not None and current.state not in (MessageState.QUEUED, MessageState.FAILED):
+        return current, None
+    sent_elsewhere = [
+        message
+        for message in (*history, *earlier_days)
+        if message.state in _OUT_STATES
+        and (message.visit_key != visit.key or message.visit_starts_at != starts_at)
+    ]
+    if not sent_elsewhere:
+        return current, None
+    return current, max(sent_elsewhere, key=lambda message: message.id)
+
+
+def _due_now(row: DayRow, today: date) -> bool:
+    """Decide whether a row belongs in "confirm in advance" on ``today``."""
+    if row.status is VisitStatus.CANCELLED or row.due is None:
+        return False
+    if row.due.state is DueState.DUE:
+        return True
+    if row.due.state is not DueState.LATE:
+        return False
+    # A late visit stays while it got no SMS (a failed one counts as not
+    # sent). One sent today stays too, so the list does not shrink after a send.
+    message = row.message
+    if message is None or message.state not in _OUT_STATES:
+        return True
+    written = datetime.fromisoformat(message.created_at).astimezone(ZURICH).date()
+    return written == today
 
 
 def _sender_id() -> str:

@@ -215,20 +215,39 @@ def check_due(
     today = local_now.date()
     due_text = f"{due.due.isoformat()} ({WEEKDAY_NAMES[due.due.weekday()]})"
 
-    if start <= local_now:
-        return DueCheck(DueState.TOO_LATE, due, f"visit started at {start:%Y-%m-%d %H:%M}")
-    if start <= local_now + min_notice:
-        return DueCheck(
-            DueState.TOO_LATE,
-            due,
-            f"visit starts at {start:%Y-%m-%d %H:%M}, "
-            f"within the minimum notice of {_hours(min_notice)}",
-        )
+    too_late = too_late_reason(start, local_now, min_notice)
+    if too_late is not None:
+        return DueCheck(DueState.TOO_LATE, due, too_late)
     if today < due.due:
         return DueCheck(DueState.NOT_YET, due, f"due on {due_text}")
     if today == due.due:
         return DueCheck(DueState.DUE, due, "due today")
     return DueCheck(DueState.LATE, due, f"was due on {due_text}, the visit is still ahead")
+
+
+def too_late_reason(
+    visit_start: datetime, now: datetime, min_notice: timedelta = timedelta(hours=2)
+) -> str | None:
+    """Return why no SMS may go out for a visit starting at ``visit_start``, or None.
+
+    A visit that has started, or starts within ``min_notice`` of ``now``, is
+    too late for a confirmation. The send path calls this again just before
+    each request, because a list loaded in the morning can be sent at noon.
+    Raises ValueError for naive datetimes or a negative ``min_notice``.
+    """
+    _require_aware(visit_start, "visit_start")
+    _require_aware(now, "now")
+    if min_notice < timedelta(0):
+        raise ValueError(f"min_notice {min_notice} is negative: use zero or a positive timedelta")
+    start = visit_start.astimezone(ZURICH)
+    if start <= now:
+        return f"visit started at {start:%Y-%m-%d %H:%M}"
+    if start <= now + min_notice:
+        return (
+            f"visit starts at {start:%Y-%m-%d %H:%M}, "
+            f"within the minimum notice of {_hours(min_notice)}"
+        )
+    return None
 
 
 def _require_aware(value: datetime, name: str) -> None:

@@ -75,11 +75,13 @@ def decide_status(facts: StatusFacts) -> StatusDecision:
         return StatusDecision(
             VisitStatus.SENT, "the SMS may have reached the gateway; its outcome is not known yet"
         )
+    # An opt-out wins over a failed SMS, so that a number the gateway reports
+    # as unsubscribed is not ticked and sent again.
+    if facts.opted_out:
+        return StatusDecision(VisitStatus.OPTED_OUT, "the client asked not to get SMS")
     if state == MessageState.FAILED:
         return StatusDecision(VisitStatus.FAILED, "the gateway rejected the SMS")
 
-    if facts.opted_out:
-        return StatusDecision(VisitStatus.OPTED_OUT, "the client asked not to get SMS")
     if not facts.has_mobile:
         if facts.has_invalid_number:
             return StatusDecision(VisitStatus.INVALID_NUMBER, "a phone field is not a valid number")

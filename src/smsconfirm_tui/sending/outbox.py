@@ -7,6 +7,7 @@ transaction, so two terminals never claim the same one.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +30,9 @@ class OutboxItem:
     to_e164: str
     text: str
     sender: str
+    # The active appointment lines the message confirms, so that a move of
+    # the visit to another day can be recognised.
+    line_ids: tuple[str, ...] = ()
 
 
 def _stamp(now: datetime) -> str:
@@ -40,7 +44,7 @@ def enqueue(mirror: Mirror, items: list[OutboxItem], *, actor: str, now: datetim
     """Write the messages to the outbox; return the ids of those that are new or re-queued.
 
     A visit that already has a message for the same start time keeps it,
-    unless that message failed: then it is queued again.
+    unless that message failed or was dropped: then it is queued again.
     """
     ids: list[int] = []
     with mirror.transaction() as connection:
@@ -71,8 +75,12 @@ def enqueue(mirror: Mirror, items: list[OutboxItem], *, actor: str, now: datetim
                         _stamp(now),
                     ),
                 )
-                ids.append(int(cursor.lastrowid))
-            elif row["state"] == MessageState.FAILED:
+                message_id = int(cursor.lastrowid)
+                _record_lines(connection, message_id, item.line_ids)
+                ids.append(message_id)
+            elif row["state"] in (MessageState.FAILED, MessageState.DROPPED):
+                # A message dropped before its request (the visit was cancelled
+                # or moved, then restored) never reached the gateway either.
                 # A new reference, so a provider that deduplicates by
                 # reference does not drop the second try.
                 connection.execute(
@@ -80,10 +88,18 @@ def enqueue(mirror: Mirror, items: list[OutboxItem], *, actor: str, now: datetim
                     "attempts = 0, updated_at = ? WHERE id = ?",
                     (MessageState.QUEUED, new_reference(), item.to_e164, item.text, _stamp(now), row["id"]),
                 )
+                _record_lines(connection, int(row["id"]), item.line_ids)
                 ids.append(int(row["id"]))
             elif row["state"] == MessageState.QUEUED:
                 ids.append(int(row["id"]))
     return ids
+
+
+def _record_lines(connection: sqlite3.Connection, message_id: int, line_ids: tuple[str, ...]) -> None:
+    connection.executemany(
+        "INSERT OR IGNORE INTO message_lines (message_id, appointment_id) VALUES (?, ?)",
+        [(message_id, line_id) for line_id in line_ids],
+    )
 
 
 def new_reference() -> str:

@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from smsconfirm_tui.domain.calendar import ZURICH, too_late_reason
 from smsconfirm_tui.domain.status import MessageState
 from smsconfirm_tui.domain.visits import Visit, format_local
 from smsconfirm_tui.gateway.base import DeliveryState, Gateway, OutgoingSms, SendOutcome, SendResult
@@ -52,6 +53,7 @@ class Sender:
         sender_id: str,
         clock: Callable[[], datetime],
         concurrency: int = 4,
+        min_notice: timedelta = timedelta(hours=2),
         sleep: Callable[[float], None] = time.sleep,
         backoff: Callable[[int], float] = lambda attempt: min(30.0, 0.5 * 2 ** (attempt - 1)),
     ) -> None:
@@ -60,6 +62,7 @@ class Sender:
         self.sender_id = sender_id
         self.clock = clock
         self.concurrency = max(1, concurrency)
+        self.min_notice = min_notice
         self.sleep = sleep
         self.backoff = backoff
 
@@ -81,9 +84,12 @@ class Sender:
                 progress.done += len(batch) - len(claimed)  # claimed by another terminal
                 futures: list[tuple[MessageRow, Future[SendResult]]] = []
                 for message in claimed:
-                    if not self._visit_unchanged(message):
+                    reason = self._drop_reason(message)
+                    if reason is not None:
                         outbox.mark(self.mirror, message.id, MessageState.DROPPED, now=self.clock(),
-                                    error="the visit was cancelled or moved before sending")
+                                    error=reason)
+                        log.info("message %s to %s dropped: %s", message.reference,
+                                 mask_phone(message.to_e164), reason)
                         self._report(progress, message, MessageState.DROPPED, on_progress)
                         continue
                     futures.append((message, pool.submit(self._request, message)))
@@ -100,13 +106,20 @@ class Sender:
                           sender=message.sender)
         return self.gateway.send(sms)
 
-    def _visit_unchanged(self, message: MessageRow) -> bool:
-        salon_id, client_id, day = message.visit_key.split("/")
-        lines = visit_lines(self.mirror, salon_id, client_id, date.fromisoformat(day))
-        visit = Visit(salon_id, client_id, date.fromisoformat(day), tuple(lines))
-        if not lines or visit.cancelled:
-            return False
-        return format_local(visit.starts_at) == message.visit_starts_at
+    def _drop_reason(self, message: MessageRow) -> str | None:
+        """Check the visit again just before its request; return why it must not be sent, or None."""
+        # The day is the last part of the key; salon and client ids may contain "/".
+        day = date.fromisoformat(message.visit_key.rsplit("/", 1)[1])
+        lines = visit_lines(self.mirror, message.salon_id, message.client_id, day)
+        visit = Visit(message.salon_id, message.client_id, day, tuple(lines))
+        if not lines:
+            return "the visit has no appointments on that day any more: it moved or was removed"
+        if visit.cancelled:
+            return "the visit was cancelled before sending"
+        starts_at = format_local(visit.starts_at)
+        if starts_at != message.visit_starts_at:
+            return f"the visit moved from {message.visit_starts_at} to {starts_at} before sending"
+        return too_late_reason(visit.starts_at.replace(tzinfo=ZURICH), self.clock(), self.min_notice)
 
     def _record(self, message: MessageRow, result: SendResult, summary: SendSummary) -> MessageState:
         now = self.clock()

@@ -232,6 +232,19 @@ class Mirror:
         )
         return [_line(row) for row in rows]
 
+    def appointments_by_id(self, appointment_ids: Iterable[str]) -> list[AppointmentLine]:
+        ids = sorted(set(appointment_ids))
+        lines: list[AppointmentLine] = []
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.connection.execute(
+                "SELECT id, client_id, salon_id, starts_at, ends_at, service, staff, status, removed "
+                f"FROM appointments WHERE id IN ({marks}) ORDER BY starts_at",
+                chunk,
+            )
+            lines.extend(_line(row) for row in rows)
+        return lines
+
     # -- outbox and replies -----------------------------------------------
 
     def messages_for_visits(self, visit_keys: Iterable[str]) -> dict[str, list[MessageRow]]:
@@ -246,6 +259,37 @@ class Mirror:
             for row in rows:
                 result.setdefault(row["visit_key"], []).append(_message(row))
         return result
+
+    def messages_for_lines(self, appointment_ids: Iterable[str]) -> dict[str, list[MessageRow]]:
+        """Return the messages that confirmed each appointment line, oldest first."""
+        ids = sorted(set(appointment_ids))
+        result: dict[str, list[MessageRow]] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.connection.execute(
+                "SELECT l.appointment_id AS line_id, m.* FROM message_lines l "
+                f"JOIN messages m ON m.id = l.message_id WHERE l.appointment_id IN ({marks}) "
+                "ORDER BY m.id",
+                chunk,
+            )
+            for row in rows:
+                result.setdefault(row["line_id"], []).append(_message(row))
+        return result
+
+    def message_line_ids(self, message_id: int) -> list[str]:
+        rows = self.connection.execute(
+            "SELECT appointment_id FROM message_lines WHERE message_id = ? ORDER BY appointment_id",
+            (message_id,),
+        )
+        return [row[0] for row in rows]
+
+    def max_lead_days(self) -> int | None:
+        """Return the longest lead time in force for any client, or None when none is set."""
+        row = self.connection.execute(
+            "SELECT MAX(CASE WHEN p.client_id IS NULL THEN c.confirm_days ELSE p.confirm_days END) "
+            "FROM clients c LEFT JOIN profile_edits p ON p.client_id = c.id WHERE c.removed = 0"
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
     def latest_replies(self, message_ids: Iterable[int]) -> dict[int, ReplyRow]:
         """Return the newest reply matched to each message."""

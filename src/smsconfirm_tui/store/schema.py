@@ -105,6 +105,16 @@ CREATE TABLE IF NOT EXISTS messages (
     updated_at TEXT NOT NULL,
     UNIQUE (visit_key, visit_starts_at)
 );
+-- The appointment lines a message confirmed. The visit key contains the
+-- day, so when a visit moves to another day these rows are how the new
+-- visit finds the confirmation that no longer counts. A mirror made before
+-- this table existed gets it empty: its older messages have no lines.
+CREATE TABLE IF NOT EXISTS message_lines (
+    message_id INTEGER NOT NULL REFERENCES messages (id),
+    appointment_id TEXT NOT NULL,
+    PRIMARY KEY (message_id, appointment_id)
+);
+CREATE INDEX IF NOT EXISTS message_lines_appointment ON message_lines (appointment_id);
 CREATE INDEX IF NOT EXISTS messages_state ON messages (state);
 CREATE INDEX IF NOT EXISTS messages_to ON messages (to_e164, sent_at);
 CREATE TABLE IF NOT EXISTS replies (

@@ -38,13 +38,18 @@ STATUS_LOOKS: dict[VisitStatus, StatusLook] = {
 }
 
 
-def status_text(status: VisitStatus, *, moved: bool = False, late: bool = False) -> Text:
+def status_text(
+    status: VisitStatus, *, moved: bool = False, late: bool = False, too_late: bool = False
+) -> Text:
     look = STATUS_LOOKS[status]
     word = _(look.word)
     if moved and status is VisitStatus.TO_SEND:
         word = _("moved, not sent")
     if late and status is VisitStatus.TO_SEND:
         word = _("late, not sent")
+    if too_late and status is VisitStatus.TO_SEND:
+        # Started or within the minimum notice: no SMS goes out any more.
+        word = _("too late, not sent")
     return Text(f"{look.symbol} {word}", style=look.style)
 
 
@@ -99,6 +104,6 @@ def row_cells(row: DayRow, ticked: bool, *, show_date: bool = False) -> list[Tex
         "mobile": Text(number, no_wrap=True, overflow="ellipsis", style="" if client.phone_e164 else "dim"),
         "sms": Text(_("on") if client.sms_on else _("off"), style="" if client.sms_on else "dim"),
         "days": Text(str(row.lead_days), justify="right"),
-        "status": status_text(row.status, moved=row.moved, late=late),
+        "status": status_text(row.status, moved=row.moved, late=late, too_late=row.too_late),
     }
     return [cells[column_id] for column_id, _label, _width in columns(show_date)]

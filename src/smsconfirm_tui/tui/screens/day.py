@@ -93,7 +93,7 @@ class DayScreen(Screen):
             rows = self.routine.rows_for_day(self.day)
         self.rows = rows
         shown = [row for row in rows if row.status in AUDIT_STATUSES] if self.audit_only else rows
-        ticked = {row.key for row in shown if row.status is VisitStatus.TO_SEND}
+        ticked = {row.key for row in shown if row.status is VisitStatus.TO_SEND and row.can_send}
         self.query_one(DayList).show(shown, ticked, show_date=self.view is View.DUE)
         self._show_title(len(shown))
         self._show_detail()
@@ -206,6 +206,10 @@ class DayScreen(Screen):
         if row.status not in (VisitStatus.TO_SEND, VisitStatus.FAILED):
             self.notify(_("Only rows that were not sent can be ticked."), severity="warning", markup=False)
             return
+        if row.too_late:
+            self.notify(_("This visit has started or starts too soon for an SMS: confirm it by phone."),
+                        severity="warning", markup=False)
+            return
         day_list.set_ticked(row.key, row.key not in day_list.ticked)
 
     @on(DataTable.RowSelected)
@@ -305,6 +309,13 @@ class DayScreen(Screen):
                 sent=progress.sent, failed=progress.failed, unknown=progress.unknown
             )
             self.notify(text, severity="warning" if progress.failed or progress.unknown else "information", markup=False)
+            if progress.dropped:
+                dropped = ngettext(
+                    "{n} SMS not sent: the visit moved, was cancelled or starts too soon.",
+                    "{n} SMS not sent: the visits moved, were cancelled or start too soon.",
+                    progress.dropped,
+                ).format(n=progress.dropped)
+                self.notify(dropped, severity="warning", timeout=10, markup=False)
         self.load()
 
     # -- replies ----------------------------------------------------------
