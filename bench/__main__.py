@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {result.name}: {result.value:.3f} {result.unit} (target {result.target})", file=sys.stderr)
         sections.append("\n".join(lines))
 
-    command = "make bench" + (" (quick)" if args.quick else "")
+    command = "python -m bench" + (" --quick" if args.quick else "") + (f" --only {args.only}" if args.only else "")
     header = [
         "# Benchmarks",
         "",
@@ -77,10 +77,17 @@ def main(argv: list[str] | None = None) -> int:
         "that a busy or slow machine moves both sides alike.",
         "",
     ]
-    if not args.only:
-        OUTPUT.parent.mkdir(exist_ok=True)
-        OUTPUT.write_text("\n".join(header) + "\n\n".join(sections) + "\n", encoding="utf-8")
-        print(f"wrote {OUTPUT}", file=sys.stderr)
+    OUTPUT.parent.mkdir(exist_ok=True)
+    if args.only and OUTPUT.exists():
+        # Keep the other benchmarks' sections and replace only the ones run now.
+        kept = {}
+        for section in OUTPUT.read_text(encoding="utf-8").split("\n## ")[1:]:
+            kept[section.split("\n", 1)[0]] = "## " + section.strip()
+        for section in sections:
+            kept[section.split("\n", 1)[0][3:]] = section
+        sections = list(kept.values())
+    OUTPUT.write_text("\n".join(header) + "\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+    print(f"wrote {OUTPUT}", file=sys.stderr)
     return 1 if failed else 0
 
 
