@@ -56,7 +56,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name} …", file=sys.stderr)
         results: list[Result] = module.run(args.quick)
         title = (module.__doc__ or name).strip().splitlines()[0]
-        lines = [f"## {title}", "", "| measure | figure | target | met | detail |", "| --- | --- | --- | --- | --- |"]
+        short = name.removeprefix("bench_")
+        lines = [
+            f"## {title}",
+            "",
+            f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `python -m bench --only {short}`"
+            + (" --quick" if args.quick else "")
+            + " (`make bench` runs all).",
+            "",
+            "| measure | figure | target | met | detail |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for result in results:
             failed |= not result.passed
             lines.append(
