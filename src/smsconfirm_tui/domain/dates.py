@@ -8,11 +8,24 @@ from datetime import date
 _SWISS = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})?\s*$")
 
 
+# Typed dates outside these years are typing mistakes; far dates would also
+# overflow date arithmetic in the lists.
+MIN_YEAR, MAX_YEAR = 2000, 2099
+
+
 def parse_typed_date(text: str, today: date) -> date:
     """Read a typed date; without a year, the such date nearest to today.
 
-    Raises ValueError naming the text when it is not a date.
+    Raises ValueError naming the text when it is not a date, or not a date
+    between the years 2000 and 2099.
     """
+    result = _parse(text, today)
+    if not MIN_YEAR <= result.year <= MAX_YEAR:
+        raise ValueError(f"{text!r} is not a date between {MIN_YEAR} and {MAX_YEAR}")
+    return result
+
+
+def _parse(text: str, today: date) -> date:
     cleaned = text.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cleaned):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
+from smsconfirm_tui.domain.text import sms_safe
 
 SALON_TIME_ZONE = ZoneInfo("Europe/Zurich")
 DEFAULT_LANGUAGE = "de"
@@ -77,7 +78,8 @@ def render_message(fields: MessageFields, templates: Mapping[str, str] | None = 
 
     `templates` overrides the defaults per language, and a language it does
     not contain keeps its default text. Field values are inserted as they
-    are, so a first name such as "{salon}" is not read as a placeholder.
+    are, so a first name such as "{salon}" is not read as a placeholder;
+    control characters in them are dropped.
     Raises ValueError when the chosen template is invalid.
     """
     merged = {**DEFAULT_TEMPLATES, **(templates or {})}
@@ -93,12 +95,12 @@ def render_message(fields: MessageFields, templates: Mapping[str, str] | None = 
     # str.format substitutes each value once and never parses it again.
     return template.format_map(
         {
-            "first_name": fields.first_name.strip(),
-            "salon": fields.salon.strip(),
+            "first_name": sms_safe(fields.first_name).strip(),
+            "salon": sms_safe(fields.salon).strip(),
             "weekday": weekdays[starts_at.weekday()],
             "date": starts_at.strftime("%d.%m."),
             "time": starts_at.strftime("%H:%M"),
-            "salon_phone": fields.salon_phone.strip(),
+            "salon_phone": sms_safe(fields.salon_phone).strip(),
         }
     )
 

@@ -12,6 +12,7 @@ from datetime import date
 from rich.text import Text
 
 from smsconfirm_tui.domain.status import VisitStatus
+from smsconfirm_tui.domain.text import visible
 from smsconfirm_tui.i18n import N_, WEEKDAYS, _
 from smsconfirm_tui.routine import DayRow
 
@@ -100,8 +101,8 @@ def row_cells(row: DayRow, ticked: bool, *, show_date: bool = False) -> list[Tex
     cells = {
         "tick": tick_text(ticked),
         "time": Text(f"{when:%d.%m. %H:%M}" if show_date else f"{when:%H:%M}"),
-        "client": Text(client.name, no_wrap=True, overflow="ellipsis"),
-        "mobile": Text(number, no_wrap=True, overflow="ellipsis", style="" if client.phone_e164 else "dim"),
+        "client": Text(visible(client.name), no_wrap=True, overflow="ellipsis"),
+        "mobile": Text(visible(number), no_wrap=True, overflow="ellipsis", style="" if client.phone_e164 else "dim"),
         "sms": Text(_("on") if client.sms_on else _("off"), style="" if client.sms_on else "dim"),
         "days": Text(str(row.lead_days), justify="right"),
         "status": status_text(row.status, moved=row.moved, late=late, too_late=row.too_late),

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from smsconfirm_tui.domain.status import AUDIT_STATUSES, VisitStatus
 from smsconfirm_tui.gateway.base import GatewayError
+from smsconfirm_tui.domain.text import visible
 from smsconfirm_tui.i18n import _, ngettext
 from smsconfirm_tui.routine import DayRow, Routine, SendPlan
 from smsconfirm_tui.sending.sender import SendProgress
@@ -137,20 +138,20 @@ class DayScreen(Screen):
         if row is not None:
             if row.reply is not None:
                 detail.append(_("Reply: "), style="bold")
-                detail.append(row.reply.text.replace("\n", " ⏎ "))
+                detail.append(visible(row.reply.text.replace("\n", " ⏎ ")))
             elif row.message is not None and row.message.error:
                 detail.append(_("Error: "), style="bold")
-                detail.append(row.message.error)
+                detail.append(visible(row.message.error))
             elif row.status is VisitStatus.INVALID_NUMBER:
                 detail.append(_("Number as typed: "), style="bold")
-                detail.append(row.client.mobile_phone or row.client.home_phone or row.client.work_phone)
+                detail.append(visible(row.client.mobile_phone or row.client.home_phone or row.client.work_phone))
             else:
                 services = ", ".join(line.service for line in row.visit.active_lines) or "-"
-                detail.append(f"{row.salon.name} · ", style="bold")
-                detail.append(services)
+                detail.append(f"{visible(row.salon.name)} · ", style="bold")
+                detail.append(visible(services))
                 if row.client.phone_note:
                     detail.append("  " + _("Note: "), style="bold")
-                    detail.append(row.client.phone_note)
+                    detail.append(visible(row.client.phone_note))
         self.query_one("#detail", Static).update(detail)
 
     @on(DataTable.RowHighlighted)

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch
 
+from smsconfirm_tui.domain.text import visible
 from smsconfirm_tui.i18n import _
 from smsconfirm_tui.routine import Routine
 from smsconfirm_tui.store.mirror import ClientRow
@@ -35,7 +36,7 @@ class ProfileModal(ModalScreen[bool]):
         lead = client.lead_days if client.lead_days is not None else self.routine.config.default_lead_days
         with Vertical(classes="dialog", id="profile"):
             yield Label(_("Client profile"), classes="dialog-title")
-            yield Static(Text(client.name), id="profile-name")
+            yield Static(Text(visible(client.name)), id="profile-name")
             yield Static(self._number_text(), id="profile-number")
             with Horizontal(classes="field"):
                 yield Label(_("Confirm by SMS"), classes="field-label")
@@ -62,12 +63,12 @@ class ProfileModal(ModalScreen[bool]):
         text = Text()
         text.append(_("Mobile: "), style="bold")
         if client.phone_display:
-            text.append(client.phone_display)
+            text.append(visible(client.phone_display))
             if client.phone_note:
-                text.append(f" ({client.phone_note})")
+                text.append(f" ({visible(client.phone_note)})")
         else:
             typed = client.mobile_phone or client.home_phone or client.work_phone
-            text.append(typed or _("none"))
+            text.append(visible(typed) or _("none"))
             if client.phone_invalid:
                 text.append("  " + _("invalid number: correct it in the salon system"), style="yellow")
             elif typed:

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from smsconfirm_tui.domain.status import VisitStatus
+from smsconfirm_tui.domain.text import visible, visible_multiline
 from smsconfirm_tui.i18n import _
 from smsconfirm_tui.routine import DayRow, Routine
 from smsconfirm_tui.tui.presenters import format_day, status_text
@@ -31,14 +32,14 @@ class ReplyModal(ModalScreen[bool]):
         row = self.row
         reply = row.reply
         heading = Text()
-        heading.append(row.client.name)
+        heading.append(visible(row.client.name))
         heading.append(f" · {format_day(row.visit.day)} {row.visit.starts_at:%H:%M}")
         with Vertical(classes="dialog", id="reply-dialog"):
             yield Label(_("Reply"), classes="dialog-title")
             yield Static(heading)
             yield Static(status_text(row.status))
             with VerticalScroll(id="reply-text"):
-                yield Static(Text(reply.text if reply else ""), id="reply-body")
+                yield Static(Text(visible_multiline(reply.text if reply else "")), id="reply-body")
             if reply is not None:
                 yield Static(Text(_("Received: {at}").format(at=reply.received_at), style="dim"))
             if row.status is VisitStatus.UNCLEAR:

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from smsconfirm_tui.domain.text import visible_multiline
 from smsconfirm_tui.i18n import _, ngettext
 from smsconfirm_tui.routine import SendPlan
 
@@ -29,7 +30,7 @@ class SendDialog(ModalScreen[bool]):
         with Vertical(classes="dialog", id="send-dialog"):
             yield Label(question, classes="dialog-title", id="send-question")
             yield Static(_("Preview of the first message:"))
-            yield Static(Text(self.plan.preview), id="send-preview", classes="preview")
+            yield Static(Text(visible_multiline(self.plan.preview)), id="send-preview", classes="preview")
             with Horizontal(classes="buttons"):
                 yield Button(_("Yes, send (J)"), variant="error", id="confirm")
                 yield Button(_("No (N)"), id="cancel")
