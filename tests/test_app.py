@@ -7,6 +7,7 @@ from datetime import date
 import httpx
 from textual.widgets import Switch
 
+from smsconfirm_tui.domain.text import visible_multiline
 from smsconfirm_tui.domain.status import AUDIT_STATUSES, VisitStatus
 from smsconfirm_tui.tui.app import SmsConfirmApp
 from smsconfirm_tui.tui.screens.day import DayScreen, View
@@ -124,7 +125,8 @@ async def test_unclear_reply_is_shown_and_resolved(demo):
         modal = app.screen
         assert isinstance(modal, ReplyModal)
         body = modal.query_one("#reply-body")
-        assert str(body.render()) == unclear.reply.text
+        assert str(body.render()) == visible_multiline(unclear.reply.text)
+        assert "\x1b" not in str(body.render())
         await pilot.press("j")
         await pilot.pause()
         assert day_list.rows_by_key[unclear.key].status is VisitStatus.CONFIRMED
