@@ -223,7 +223,9 @@ class Routine:
 
     def plan_send(self, rows: list[DayRow]) -> SendPlan:
         """Keep the rows that can get an SMS now, with a preview of the first text."""
-        sendable = tuple(row for row in rows if row.status in SENDABLE and row.client.phone_e164)
+        sendable = tuple(
+            row for row in rows if row.status in SENDABLE and row.client.phone_e164 and not row.client.opted_out
+        )
         preview = self.message_text(sendable[0]) if sendable else ""
         return SendPlan(sendable, preview)
 

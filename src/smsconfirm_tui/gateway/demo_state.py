@@ -200,6 +200,24 @@ def _insert_planned_reply(
     )
 
 
+def add_inbound(connection: sqlite3.Connection, from_number: str, text: str, visible_at: float) -> str:
+    """Store a reply that a test or a demo writes by hand, and return its provider id."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        next_seq = connection.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM inbound").fetchone()[0]
+        provider_id = f"in-manual-{next_seq:06d}"
+        connection.execute(
+            "INSERT INTO inbound (seq, provider_id, reference, from_number, text, visible_at)"
+            " VALUES (?, ?, '', ?, ?, ?)",
+            (next_seq, provider_id, from_number, text, visible_at),
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return provider_id
+
+
 def find_message(connection: sqlite3.Connection, reference: str) -> MessageRow | None:
     row = connection.execute(
         "SELECT m.reference, m.provider_id, m.accepted_at, m.delivered_at,"

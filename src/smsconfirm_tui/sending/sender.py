@@ -86,6 +86,11 @@ class Sender:
                                     error="the visit was cancelled or moved before sending")
                         self._report(progress, message, MessageState.DROPPED, on_progress)
                         continue
+                    if self._opted_out(message):
+                        outbox.mark(self.mirror, message.id, MessageState.DROPPED, now=self.clock(),
+                                    error="the client opted out before sending")
+                        self._report(progress, message, MessageState.DROPPED, on_progress)
+                        continue
                     futures.append((message, pool.submit(self._request, message)))
                 for message, future in futures:
                     state = self._record(message, future.result(), summary)
@@ -107,6 +112,12 @@ class Sender:
         if not lines or visit.cancelled:
             return False
         return format_local(visit.starts_at) == message.visit_starts_at
+
+    def _opted_out(self, message: MessageRow) -> bool:
+        row = self.mirror.connection.execute(
+            "SELECT 1 FROM opt_outs WHERE client_id = ?", (message.client_id,)
+        ).fetchone()
+        return row is not None
 
     def _record(self, message: MessageRow, result: SendResult, summary: SendSummary) -> MessageState:
         now = self.clock()
