@@ -22,8 +22,15 @@ from smsconfirm_tui.domain.templates import MessageFields, render_message
 from smsconfirm_tui.domain.visits import Visit, format_local, group_visits
 from smsconfirm_tui.gateway.base import Gateway
 from smsconfirm_tui.sending import outbox
-from smsconfirm_tui.sending.replies import FetchSummary, fetch_replies, resolve_reply
+from smsconfirm_tui.sending.replies import FetchSummary, attach_reply, dismiss_reply, fetch_replies, resolve_reply
 from smsconfirm_tui.sending.sender import Sender, SendProgress, SendSummary, reconcile
+from smsconfirm_tui.store.attention import (
+    CallMark,
+    call_marks,
+    days_with_answers,
+    days_with_confirmations,
+    set_call_mark,
+)
 from smsconfirm_tui.store.mirror import ClientRow, MessageRow, Mirror, ReplyRow, SalonRow
 from smsconfirm_tui.store.profiles import ProfileChange, save_profile
 
@@ -52,6 +59,28 @@ class DayRow:
     @property
     def key(self) -> str:
         return self.visit.key
+
+
+@dataclass(frozen=True)
+class CallRow:
+    """A declined visit on the call list, with staff's marks."""
+
+    row: DayRow
+    called: CallMark | None
+    rebooked: CallMark | None
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What needs staff, counted over today and all later days."""
+
+    unclear: int
+    declined: int  # declined visits that nobody marked called or rebooked yet
+    unassigned: int
+
+    @property
+    def total(self) -> int:
+        return self.unclear + self.declined + self.unassigned
 
 
 @dataclass(frozen=True)
@@ -266,15 +295,64 @@ class Routine:
 
     # -- replies ----------------------------------------------------------
 
+    def supports_replies(self) -> bool:
+        gateway = self.gateway_factory()
+        try:
+            return bool(gateway.supports_replies)
+        finally:
+            gateway.close()
+
     def fetch_replies(self) -> FetchSummary:
         gateway = self.gateway_factory()
         try:
-            return fetch_replies(self.mirror, gateway, now=self.now())
+            return fetch_replies(self.mirror, gateway, now=self.now(), sender_id=_sender_id())
         finally:
             gateway.close()
 
     def resolve_reply(self, reply_id: int, resolution: str, note: str | None = None) -> None:
         resolve_reply(self.mirror, reply_id, resolution, actor=self.actor, now=self.now(), note=note)
+
+    def unassigned_replies(self) -> list[ReplyRow]:
+        return self.mirror.unassigned_replies()
+
+    def attach_reply(self, reply_id: int, visit_key: str) -> None:
+        attach_reply(self.mirror, reply_id, visit_key, actor=self.actor, now=self.now())
+
+    def dismiss_reply(self, reply_id: int) -> None:
+        dismiss_reply(self.mirror, reply_id, actor=self.actor, now=self.now())
+
+    def attach_candidates(self, reply: ReplyRow) -> list[DayRow]:
+        """Return the visits from today on whose confirmation SMS went out, the reply's number first."""
+        candidates = [
+            row
+            for day in days_with_confirmations(self.mirror, self.today())
+            for row in self.rows_for_day(day)
+            if row.message is not None and row.message.state in ("sent", "unknown")
+        ]
+        candidates.sort(key=lambda row: (row.client.phone_e164 != reply.from_e164, row.visit.starts_at))
+        return candidates
+
+    def rows_answered(self, answers: tuple[str, ...], status: VisitStatus) -> list[DayRow]:
+        """Return the visits from today on that have ``status`` because of a reply in ``answers``."""
+        days = days_with_answers(self.mirror, answers, self.today())
+        return [row for day in days for row in self.rows_for_day(day) if row.status is status]
+
+    def call_list(self) -> list[CallRow]:
+        """Return the declined visits from today on, for staff to phone and rebook."""
+        rows = self.rows_answered(("no",), VisitStatus.DECLINED)
+        marks = call_marks(self.mirror, (row.key for row in rows))
+        return [
+            CallRow(row, marks.get(row.key, {}).get("called"), marks.get(row.key, {}).get("rebooked"))
+            for row in rows
+        ]
+
+    def set_call_mark(self, row: DayRow, mark: str, on: bool) -> bool:
+        return set_call_mark(self.mirror, row.key, row.client.id, mark, on, actor=self.actor, now=self.now())
+
+    def attention(self) -> Attention:
+        unclear = len(self.rows_answered(("unclear",), VisitStatus.UNCLEAR))
+        declined = sum(1 for call in self.call_list() if call.called is None and call.rebooked is None)
+        return Attention(unclear, declined, len(self.unassigned_replies()))
 
 
 def _sender_id() -> str:
