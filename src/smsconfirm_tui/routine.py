@@ -129,6 +129,9 @@ class Routine:
                 except Exception:  # noqa: BLE001 - a connection of a finished thread
                     pass
             self._mirrors.clear()
+            # A later call, e.g. a test reading the audit log after the app
+            # closed, opens a fresh connection instead of a closed one.
+            self._local = threading.local()
 
     def now(self) -> datetime:
         return self.clock()

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from smsconfirm_tui.gateway.base import NO_REPLY_REFERENCE_PREFIX
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -189,6 +191,8 @@ def _insert_message(
 def _insert_planned_reply(
     connection: sqlite3.Connection, reference: str, from_number: str, visible_at: float, seed: int
 ) -> None:
+    if reference.startswith(NO_REPLY_REFERENCE_PREFIX):
+        return
     planned = plan_reply(reference, seed)
     if planned is None:
         return

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from smsconfirm_tui.domain.status import MessageState
 from smsconfirm_tui.domain.templates import render_stop_ack
-from smsconfirm_tui.gateway.base import Gateway, InboundSms, OutgoingSms, SendOutcome
+from smsconfirm_tui.gateway.base import NO_REPLY_REFERENCE_PREFIX, Gateway, InboundSms, OutgoingSms, SendOutcome
 from smsconfirm_tui.gateway.http_util import mask_phone
 from smsconfirm_tui.sending import outbox
 from smsconfirm_tui.sending.sender import MAX_ATTEMPTS
@@ -64,7 +64,7 @@ def enqueue_stop_ack(
         "text, sender, state, provider, created_at, created_by, updated_at, kind) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reply', ?, ?)",
         (
-            outbox.new_reference(),
+            NO_REPLY_REFERENCE_PREFIX + outbox.new_reference(),
             f"stop-ack/{inbound.provider_id}",
             inbound.received_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
             language_client_id,

@@ -6,11 +6,13 @@ Every value that came from the salon database or a reply is wrapped in
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from rich.text import Text
 
+from smsconfirm_tui.domain.calendar import ZURICH
 from smsconfirm_tui.domain.status import VisitStatus
 from smsconfirm_tui.i18n import N_, WEEKDAYS, _
 from smsconfirm_tui.routine import DayRow
@@ -48,6 +50,34 @@ def status_text(status: VisitStatus, *, moved: bool = False, late: bool = False)
     return Text(f"{look.symbol} {word}", style=look.style)
 
 
+# Format characters that emoji sequences need; every other one is shown by its code point.
+_EMOJI_JOINERS = frozenset("\u200c\u200d")
+
+
+def visible_text(text: str, *, one_line: bool = False) -> str:
+    """Return untrusted text with every control and format character made visible.
+
+    C0 controls become their Unicode control pictures (ESC as "␛"), other
+    controls and format characters such as a right-to-left override become
+    "<U+202E>", so that nothing reaches the terminal as a control sequence.
+    Line breaks stay, or become " ⏎ " when ``one_line`` is set.
+    """
+    shown: list[str] = []
+    for char in text.replace("\r\n", "\n"):
+        category = unicodedata.category(char)
+        if char == "\n" or category in ("Zl", "Zp"):
+            shown.append(" ⏎ " if one_line else "\n")
+        elif category == "Cc" and ord(char) < 0x20:
+            shown.append(chr(0x2400 + ord(char)))
+        elif char == "\x7f":
+            shown.append("␡")
+        elif category in ("Cc", "Cf", "Cs") and char not in _EMOJI_JOINERS:
+            shown.append(f"<U+{ord(char):04X}>")
+        else:
+            shown.append(char)
+    return "".join(shown)
+
+
 def weekday(day: date) -> str:
     return _(WEEKDAYS[day.weekday()])
 
@@ -55,6 +85,17 @@ def weekday(day: date) -> str:
 def format_day(day: date) -> str:
     """Format a day as ``Fr 04.12.2026``."""
     return f"{weekday(day)} {day:%d.%m.%Y}"
+
+
+def format_stamp(stamp: str) -> str:
+    """Format a stored ISO 8601 time with offset as Zurich time, e.g. ``Fr 04.12. 09:05``."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZURICH)
+    return f"{weekday(moment.date())} {moment:%d.%m. %H:%M}"
 
 
 # (column id, label msgid, width) per view. The widths fit 80 columns with
@@ -101,4 +142,9 @@ def row_cells(row: DayRow, ticked: bool, *, show_date: bool = False) -> list[Tex
         "days": Text(str(row.lead_days), justify="right"),
         "status": status_text(row.status, moved=row.moved, late=late),
     }
+    if row.status is VisitStatus.UNCLEAR and row.reply is not None:
+        # The reply itself tells staff more than the word "unclear".
+        look = STATUS_LOOKS[VisitStatus.UNCLEAR]
+        snippet = visible_text(row.reply.text, one_line=True).strip()
+        cells["status"] = Text(f"{look.symbol} {snippet}", style=look.style, no_wrap=True, overflow="ellipsis")
     return [cells[column_id] for column_id, _label, _width in columns(show_date)]
