@@ -12,18 +12,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from smsconfirm_tui.domain.calendar import ZURICH
-from smsconfirm_tui.i18n import _, ngettext
+from smsconfirm_tui.i18n import N_, _, ngettext
 from smsconfirm_tui.routine import CallRow, Routine
 from smsconfirm_tui.store.attention import CallMark
 from smsconfirm_tui.tui.presenters import format_stamp, visible_text, weekday
 
 # (column id, label msgid, width); the widths fit 80 columns with cell padding.
 COLUMNS = (
-    ("client", "Client", 20),
-    ("mobile", "Mobile", 16),
-    ("visit", "Appointment", 15),
-    ("called", "Called", 9),
-    ("rebooked", "Rebooked", 9),
+    ("client", N_("Client"), 20),
+    ("mobile", N_("Mobile"), 16),
+    ("visit", N_("Appointment"), 15),
+    ("called", N_("Called"), 9),
+    ("rebooked", N_("Rebooked"), 9),
 )
 
 

@@ -28,11 +28,11 @@ CLASS_WORDS = {"yes": N_("yes"), "no": N_("no"), "stop": N_("stop"), "unclear": 
 
 # (column id, label msgid, width); the widths fit 80 columns with cell padding.
 COLUMNS = (
-    ("received", "Received", 12),
-    ("from", "From", 12),
-    ("class", "Reads as", 7),
-    ("reason", "Why unassigned", 15),
-    ("text", "Reply", 16),
+    ("received", N_("Received"), 15),
+    ("from", N_("From"), 12),
+    ("class", N_("Reads as"), 7),
+    ("reason", N_("Why unassigned"), 14),
+    ("text", N_("Reply"), 16),
 )
 
 
