@@ -342,19 +342,24 @@ class Routine:
 
     def call_list(self) -> list[CallRow]:
         """Return the declined visits from today on, for staff to phone and rebook."""
-        rows = self.rows_answered(("no",), VisitStatus.DECLINED)
-        marks = call_marks(self.mirror, (row.key for row in rows))
+        return self._calls(self.rows_answered(("no",), VisitStatus.DECLINED))
+
+    def _calls(self, declined: list[DayRow]) -> list[CallRow]:
+        marks = call_marks(self.mirror, (row.key for row in declined))
         return [
             CallRow(row, marks.get(row.key, {}).get("called"), marks.get(row.key, {}).get("rebooked"))
-            for row in rows
+            for row in declined
         ]
 
     def set_call_mark(self, row: DayRow, mark: str, on: bool) -> bool:
         return set_call_mark(self.mirror, row.key, row.client.id, mark, on, actor=self.actor, now=self.now())
 
     def attention(self) -> Attention:
-        unclear = len(self.rows_answered(("unclear",), VisitStatus.UNCLEAR))
-        declined = sum(1 for call in self.call_list() if call.called is None and call.rebooked is None)
+        days = days_with_answers(self.mirror, ("unclear", "no"), self.today())
+        rows = [row for day in days for row in self.rows_for_day(day)]
+        unclear = sum(1 for row in rows if row.status is VisitStatus.UNCLEAR)
+        calls = self._calls([row for row in rows if row.status is VisitStatus.DECLINED])
+        declined = sum(1 for call in calls if call.called is None and call.rebooked is None)
         return Attention(unclear, declined, len(self.unassigned_replies()))
 
 
