@@ -215,8 +215,8 @@ def test_word_mixes_safe(text):
         assert "15" not in words
 
 
-# The examples of the product owner's table, which must hold with any case,
-# surrounding spaces and trailing punctuation.
+# Replies that must read as their class with any case, surrounding spaces
+# and trailing punctuation.
 ISSUE_TABLE = {
     YES: ("J", "j", "Ja", "ja gerne", "Ja gerne!", "JA.", " ja \n", "Yes.", "oui", "Oui!", "si", "sì"),
     NO: ("N", "n", "Nein", "Nein.", "NEIN!", "non", "no", "kann nicht"),

@@ -72,10 +72,10 @@ class CallRow:
 
 @dataclass(frozen=True)
 class Attention:
-    """What needs staff, counted over today and all later days."""
+    """Counts of the visits and replies that need staff, over today and all later days."""
 
     unclear: int
-    declined: int  # declined visits that nobody marked called or rebooked yet
+    declined: int  # declined visits without a called or rebooked mark
     unassigned: int
 
     @property

@@ -38,7 +38,7 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     ),
 }
 
-# The one SMS that answers a client's STOP reply. It names the salon, so
+# The one SMS sent in response to a client's STOP reply. It names the salon, so
 # that the client knows which sender they left, and its phone, because
 # appointments are confirmed by phone from then on. Swiss Standard German.
 STOP_ACK_TEMPLATES: dict[str, str] = {

@@ -87,10 +87,12 @@ def store_reply(mirror: Mirror, provider: str, inbound: InboundSms, summary: Fet
     ).fetchone()
     if exists:
         return
+
     classification = classify_reply(inbound.text)
     received_at = inbound.received_at.astimezone(timezone.utc)
     match = match_reply(mirror, inbound.from_number, received_at)
     message = match.message
+
     cursor = connection.execute(
         "INSERT INTO replies (provider, provider_id, from_e164, text, received_at, reply_class, rule, "
         "message_id, visit_key, unmatched_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -108,6 +110,7 @@ def store_reply(mirror: Mirror, provider: str, inbound: InboundSms, summary: Fet
         ),
     )
     reply_id = int(cursor.lastrowid)
+
     summary.new += 1
     if message is None:
         summary.unassigned += 1
@@ -120,7 +123,7 @@ def store_reply(mirror: Mirror, provider: str, inbound: InboundSms, summary: Fet
 
 
 def match_reply(mirror: Mirror, from_number: str, received_at: datetime) -> _Match:
-    """Find the open confirmation a reply from ``from_number`` answers, or the reason there is none."""
+    """Find the open confirmation that a reply from ``from_number`` responds to, or the reason why none fits."""
     rows = mirror.connection.execute(
         "SELECT id, visit_key, visit_starts_at, client_id, salon_id FROM messages "
         "WHERE to_e164 = ? AND kind = 'confirmation' AND state IN (?, ?, ?) "

@@ -4,7 +4,7 @@ Each acknowledgement is an outbox message of kind ``stop_ack`` whose unique
 key is made from the stop reply's provider id. The reply is stored once,
 so its acknowledgement is queued once, and the outbox states keep it from
 being sent twice: a request whose outcome was lost stays ``unknown`` until
-``sender.reconcile`` asks the gateway.
+``sender.reconcile`` queries the gateway.
 
 NOTE: this is the only SMS the program sends without a person starting a
 send, because the client's own stop reply requests it.
@@ -84,7 +84,7 @@ def enqueue_stop_ack(
 def send_stop_acks(mirror: Mirror, gateway: Gateway, *, now: datetime, sender_id: str) -> int:
     """Send every queued acknowledgement once; return how many the gateway accepted.
 
-    A request the gateway asks to retry stays queued for the next fetch,
+    A request that the gateway returns as RETRY stays queued for the next fetch,
     up to the sender's attempt limit.
     """
     ids = [

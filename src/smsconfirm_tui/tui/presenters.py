@@ -143,7 +143,7 @@ def row_cells(row: DayRow, ticked: bool, *, show_date: bool = False) -> list[Tex
         "status": status_text(row.status, moved=row.moved, late=late),
     }
     if row.status is VisitStatus.UNCLEAR and row.reply is not None:
-        # The reply itself tells staff more than the word "unclear".
+        # The reply itself gives staff more to act on than the word "unclear".
         look = STATUS_LOOKS[VisitStatus.UNCLEAR]
         snippet = visible_text(row.reply.text, one_line=True).strip()
         cells["status"] = Text(f"{look.symbol} {snippet}", style=look.style, no_wrap=True, overflow="ellipsis")
