@@ -382,3 +382,16 @@ def test_call_marks_and_attention(week, anna):
     assert week.routine.call_list()[0].called is None
     entries = [entry for entry in week.mirror.audit_entries() if entry["action"] == "call_mark"]
     assert [(entry["field"], entry["new_value"]) for entry in entries] == [("called", "True"), ("called", "False")]
+
+
+def test_attached_stop_opts_out(week, anna):
+    friday, saturday = anna
+    week.gateway.reply(STRANGER, "STOP", zurich(3, 12))
+    week.routine.fetch_replies()
+    [reply] = week.routine.unassigned_replies()
+
+    week.routine.attach_reply(reply.id, saturday)
+
+    assert week.routine.client("anna").opted_out
+    assert week.status(saturday, SATURDAY) is VisitStatus.OPTED_OUT
+    assert week.gateway.sent == []

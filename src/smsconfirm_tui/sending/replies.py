@@ -248,6 +248,17 @@ def attach_reply(mirror: Mirror, reply_id: int, visit_key: str, *, actor: str, n
         mirror.add_audit(at=now, actor=actor, action="reply_attached", client_id=message["client_id"],
                          visit_key=visit_key, field="visit_key", new_value=visit_key,
                          detail=f"reply {reply['provider_id']}, unassigned because: {reply['unmatched_reason']}")
+        if reply["reply_class"] == ReplyClass.STOP:
+            # NOTE: no acknowledgement goes out here, because the number
+            # that sent the stop is not the client's number in the mirror.
+            detail = f"staff attached the stop reply {reply['provider_id']}"
+            cursor = connection.execute(
+                "INSERT OR IGNORE INTO opt_outs (client_id, at, reason) VALUES (?, ?, ?)",
+                (message["client_id"], now.isoformat(timespec="seconds"), detail),
+            )
+            if cursor.rowcount:
+                mirror.add_audit(at=now, actor=actor, action="opt_out", client_id=message["client_id"],
+                                 visit_key=visit_key, detail=detail)
 
 
 def dismiss_reply(mirror: Mirror, reply_id: int, *, actor: str, now: datetime) -> None:
@@ -265,7 +276,8 @@ def dismiss_reply(mirror: Mirror, reply_id: int, *, actor: str, now: datetime) -
 
 def _unassigned(connection: sqlite3.Connection, reply_id: int) -> sqlite3.Row:
     reply = connection.execute(
-        "SELECT provider_id, message_id, resolution, unmatched_reason FROM replies WHERE id = ?", (reply_id,)
+        "SELECT provider_id, message_id, resolution, unmatched_reason, reply_class FROM replies WHERE id = ?",
+        (reply_id,),
     ).fetchone()
     if reply is None:
         raise ReplyError(f"reply {reply_id} not found: reload the list")
