@@ -10,6 +10,7 @@ from textual.widgets import Switch
 from smsconfirm_tui.domain.text import visible_multiline
 from smsconfirm_tui.domain.status import AUDIT_STATUSES, VisitStatus
 from smsconfirm_tui.tui.app import SmsConfirmApp
+from smsconfirm_tui.tui.presenters import visible_text
 from smsconfirm_tui.tui.screens.day import DayScreen, View
 from smsconfirm_tui.tui.screens.profile import ProfileModal
 from smsconfirm_tui.tui.screens.reply import ReplyModal
@@ -125,7 +126,7 @@ async def test_unclear_reply_is_shown_and_resolved(demo):
         modal = app.screen
         assert isinstance(modal, ReplyModal)
         body = modal.query_one("#reply-body")
-        assert str(body.render()) == visible_multiline(unclear.reply.text)
+        assert str(body.render()) == visible_text(unclear.reply.text)
         assert "\x1b" not in str(body.render())
         await pilot.press("j")
         await pilot.pause()

@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from smsconfirm_tui.domain.replies import (
@@ -11,6 +11,7 @@ from smsconfirm_tui.domain.replies import (
     Classification,
     ReplyClass,
     classify_reply,
+    fold,
 )
 
 YES, NO, STOP, UNCLEAR = ReplyClass.YES, ReplyClass.NO, ReplyClass.STOP, ReplyClass.UNCLEAR
@@ -75,6 +76,11 @@ CASES = [
     ("Je ne peux pas", NO),
     ("Arrêt", STOP),
     ("ARRET", STOP),
+    ("Arrête", STOP),
+    ("arret!", STOP),
+    ("Non.", NO),
+    ("NON", NO),
+    ("Oui ?", UNCLEAR),
     ("Oui mais plus tard", UNCLEAR),
     ("Je viens si je peux", UNCLEAR),
     ("Oui, je ne viens pas", UNCLEAR),
@@ -90,6 +96,10 @@ CASES = [
     ("Impossibile", NO),
     ("Devo disdire", NO),
     ("Non posso", NO),
+    ("Annulla", NO),
+    ("SI", YES),
+    ("Sì, grazie!", YES),
+    ("Stop", STOP),
     ("Sì ma più tardi", UNCLEAR),
     ("S", UNCLEAR),
     # English
@@ -106,6 +116,11 @@ CASES = [
     ("Yes but later", UNCLEAR),
     ("Yes, I will not be there", UNCLEAR),
     ("Unsubscribe", STOP),
+    ("STOP SMS", STOP),
+    ("No!", NO),
+    ("Yes please", YES),
+    # Homoglyph: a Cyrillic "а" in "ja" is no German word.
+    ("j\u0430", UNCLEAR),
     # No words, markup, length
     ("", UNCLEAR),
     ("   \n", UNCLEAR),
@@ -198,3 +213,35 @@ def test_word_mixes_safe(text):
     if result.reply_class is YES and len(words) > 1:
         assert "aber" not in words
         assert "15" not in words
+
+
+# Replies that must read as their class with any case, surrounding spaces
+# and trailing punctuation.
+ISSUE_TABLE = {
+    YES: ("J", "j", "Ja", "ja gerne", "Ja gerne!", "JA.", " ja \n", "Yes.", "oui", "Oui!", "si", "sì"),
+    NO: ("N", "n", "Nein", "Nein.", "NEIN!", "non", "no", "kann nicht"),
+    STOP: ("STOP", "Stop", "stopp", "STOP!", "Arrêt", "ARRET"),
+}
+
+
+@pytest.mark.parametrize(("expected", "text"), [(cls, text) for cls, texts in ISSUE_TABLE.items() for text in texts])
+def test_issue_table(expected, text):
+    assert classify_reply(text).reply_class is expected
+
+
+@given(
+    st.sampled_from([(cls, text) for cls, texts in ISSUE_TABLE.items() for text in texts]),
+    st.sampled_from([str.upper, str.lower, str.title, str.strip]),
+    st.text(alphabet=" \t\n", max_size=3),
+    st.text(alphabet=" .!,\n", max_size=3),
+)
+def test_issue_table_folding(case, change, before, after):
+    expected, text = case
+    assert classify_reply(before + change(text) + after).reply_class is expected
+
+
+@given(st.text(max_size=40), st.sampled_from(["J", "Ja", "oui", "N", "n", "nein", "non", "no"]))
+def test_no_stop_without_stop_word(prefix, word):
+    folded = fold(prefix)
+    assume(not any(stop in folded for stop in ("stop", "arret", "unsubscribe")))
+    assert classify_reply(f"{prefix} {word}").reply_class is not STOP

@@ -43,3 +43,13 @@ def test_day_list_after_replies(demo, snap_compare, monkeypatch):
     routine.fetch_replies()
     app = SmsConfirmApp(routine, start_day=TOMORROW)
     assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_call_list(demo, snap_compare, monkeypatch):
+    counter = iter(range(1, 10_000))
+    monkeypatch.setattr(outbox, "new_reference", lambda: f"ref-{next(counter):05d}")
+    routine = demo.routine
+    routine.send(routine.plan_send(routine.rows_for_day(TOMORROW)))
+    routine.fetch_replies()
+    app = SmsConfirmApp(routine, start_day=TOMORROW)
+    assert snap_compare(app, press=["f7", "a"], terminal_size=SIZE)

@@ -10,7 +10,7 @@ from smsconfirm_tui.domain.text import sms_safe, visible, visible_multiline
     [
         ("\x1b[2JJa", "␛[2JJa"),
         ("\x1b]0;PWNED\x07Eve", "␛]0;PWNED␇Eve"),
-        ("a\tb\nc", "a␉b␊c"),
+        ("a\tb\nc", "a␉b ⏎ c"),
         ("x\x7fy", "x␡y"),
         ("\x9b31m", "<U+009B>31m"),
         ("abc\u202edef", "abc<U+202E>def"),

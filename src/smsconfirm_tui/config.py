@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A shorter reply poll interval only adds load on the provider's API: replies
+# need minutes to matter to the routine.
+MIN_REPLY_POLL_SECONDS = 10
 
 
 class ConfigError(ValueError):
@@ -40,6 +43,8 @@ class Config:
     salons: dict[str, SalonSettings] = field(default_factory=dict)
     gateway: GatewayConfig = field(default_factory=GatewayConfig)
     actor: str = ""  # name in the audit log; defaults to the login name
+    # Seconds between reply fetches while the app is open; 0 switches the timer off.
+    reply_poll_seconds: float = 60.0
 
     def salon_settings(self, salon_id: str) -> SalonSettings:
         return self.salons.get(salon_id, SalonSettings())
@@ -84,7 +89,10 @@ def _replace_gateway(config: Config, **changes: Any) -> Config:
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
-    allowed = {"language", "source", "default_lead_days", "min_notice_hours", "templates", "salons", "gateway", "actor"}
+    allowed = {
+        "language", "source", "default_lead_days", "min_notice_hours", "templates", "salons", "gateway",
+        "actor", "reply_poll_seconds",
+    }
     _reject_unknown(data, allowed, path, "")
     language = data.get("language")
     if language is not None and language not in ("de", "en"):
@@ -95,6 +103,12 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     notice = data.get("min_notice_hours", 2.0)
     if not isinstance(notice, int | float) or notice < 0:
         raise ConfigError(f"{path}: min_notice_hours = {notice!r} must be a number of hours, 0 or more")
+    poll = data.get("reply_poll_seconds", 60)
+    if isinstance(poll, bool) or not isinstance(poll, int) or not (poll == 0 or MIN_REPLY_POLL_SECONDS <= poll <= 3600):
+        raise ConfigError(
+            f"{path}: reply_poll_seconds = {poll!r} must be 0 (no timer) or a whole number of seconds "
+            f"from {MIN_REPLY_POLL_SECONDS} to 3600"
+        )
     templates = data.get("templates", {})
     if not isinstance(templates, dict) or not all(isinstance(v, str) for v in templates.values()):
         raise ConfigError(f"{path}: [templates] must map a language (de, fr, it, en) to a text")
@@ -125,6 +139,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         salons=salons,
         gateway=gateway,
         actor=str(data.get("actor", "")) or default_actor(),
+        reply_poll_seconds=poll,
     )
 
 

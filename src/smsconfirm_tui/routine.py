@@ -33,8 +33,15 @@ from smsconfirm_tui.domain.templates import MessageFields, render_message
 from smsconfirm_tui.domain.visits import Visit, format_local, group_visits
 from smsconfirm_tui.gateway.base import Gateway
 from smsconfirm_tui.sending import outbox
-from smsconfirm_tui.sending.replies import FetchSummary, fetch_replies, resolve_reply
+from smsconfirm_tui.sending.replies import FetchSummary, attach_reply, dismiss_reply, fetch_replies, resolve_reply
 from smsconfirm_tui.sending.sender import Sender, SendProgress, SendSummary, reconcile
+from smsconfirm_tui.store.attention import (
+    CallMark,
+    call_marks,
+    days_with_answers,
+    days_with_confirmations,
+    set_call_mark,
+)
 from smsconfirm_tui.store.mirror import ClientRow, MessageRow, Mirror, ReplyRow, SalonRow
 from smsconfirm_tui.store.profiles import ProfileChange, save_profile
 
@@ -73,6 +80,28 @@ class DayRow:
     def can_send(self) -> bool:
         """True when staff may tick the row: not sent yet, with a mobile number, not too late."""
         return self.status in SENDABLE and self.client.phone_e164 is not None and not self.too_late
+
+
+@dataclass(frozen=True)
+class CallRow:
+    """A declined visit on the call list, with staff's marks."""
+
+    row: DayRow
+    called: CallMark | None
+    rebooked: CallMark | None
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Counts of the visits and replies that need staff, over today and all later days."""
+
+    unclear: int
+    declined: int  # declined visits without a called or rebooked mark
+    unassigned: int
+
+    @property
+    def total(self) -> int:
+        return self.unclear + self.declined + self.unassigned
 
 
 @dataclass(frozen=True)
@@ -121,6 +150,9 @@ class Routine:
                 except Exception:  # noqa: BLE001 - a connection of a finished thread
                     pass
             self._mirrors.clear()
+            # A later call, e.g. a test reading the audit log after the app
+            # closed, opens a fresh connection instead of a closed one.
+            self._local = threading.local()
 
     def now(self) -> datetime:
         return self.clock()
@@ -265,6 +297,7 @@ class Routine:
             row
             for row in rows
             if row.can_send
+            and not row.client.opted_out
             and too_late_reason(row.visit.starts_at.replace(tzinfo=ZURICH), now, min_notice) is None
         )
         preview = self.message_text(sendable[0]) if sendable else ""
@@ -309,15 +342,69 @@ class Routine:
 
     # -- replies ----------------------------------------------------------
 
+    def supports_replies(self) -> bool:
+        gateway = self.gateway_factory()
+        try:
+            return bool(gateway.supports_replies)
+        finally:
+            gateway.close()
+
     def fetch_replies(self) -> FetchSummary:
         gateway = self.gateway_factory()
         try:
-            return fetch_replies(self.mirror, gateway, now=self.now())
+            return fetch_replies(self.mirror, gateway, now=self.now(), sender_id=_sender_id())
         finally:
             gateway.close()
 
     def resolve_reply(self, reply_id: int, resolution: str, note: str | None = None) -> None:
         resolve_reply(self.mirror, reply_id, resolution, actor=self.actor, now=self.now(), note=note)
+
+    def unassigned_replies(self) -> list[ReplyRow]:
+        return self.mirror.unassigned_replies()
+
+    def attach_reply(self, reply_id: int, visit_key: str) -> None:
+        attach_reply(self.mirror, reply_id, visit_key, actor=self.actor, now=self.now())
+
+    def dismiss_reply(self, reply_id: int) -> None:
+        dismiss_reply(self.mirror, reply_id, actor=self.actor, now=self.now())
+
+    def attach_candidates(self, reply: ReplyRow) -> list[DayRow]:
+        """Return the visits from today on whose confirmation SMS went out, the reply's number first."""
+        candidates = [
+            row
+            for day in days_with_confirmations(self.mirror, self.today())
+            for row in self.rows_for_day(day)
+            if row.message is not None and row.message.state in ("sent", "unknown")
+        ]
+        candidates.sort(key=lambda row: (row.client.phone_e164 != reply.from_e164, row.visit.starts_at))
+        return candidates
+
+    def rows_answered(self, answers: tuple[str, ...], status: VisitStatus) -> list[DayRow]:
+        """Return the visits from today on that have ``status`` because of a reply in ``answers``."""
+        days = days_with_answers(self.mirror, answers, self.today())
+        return [row for day in days for row in self.rows_for_day(day) if row.status is status]
+
+    def call_list(self) -> list[CallRow]:
+        """Return the declined visits from today on, for staff to phone and rebook."""
+        return self._calls(self.rows_answered(("no",), VisitStatus.DECLINED))
+
+    def _calls(self, declined: list[DayRow]) -> list[CallRow]:
+        marks = call_marks(self.mirror, (row.key for row in declined))
+        return [
+            CallRow(row, marks.get(row.key, {}).get("called"), marks.get(row.key, {}).get("rebooked"))
+            for row in declined
+        ]
+
+    def set_call_mark(self, row: DayRow, mark: str, on: bool) -> bool:
+        return set_call_mark(self.mirror, row.key, row.client.id, mark, on, actor=self.actor, now=self.now())
+
+    def attention(self) -> Attention:
+        days = days_with_answers(self.mirror, ("unclear", "no"), self.today())
+        rows = [row for day in days for row in self.rows_for_day(day)]
+        unclear = sum(1 for row in rows if row.status is VisitStatus.UNCLEAR)
+        calls = self._calls([row for row in rows if row.status is VisitStatus.DECLINED])
+        declined = sum(1 for call in calls if call.called is None and call.rebooked is None)
+        return Attention(unclear, declined, len(self.unassigned_replies()))
 
 
 def assess_visit(

@@ -72,7 +72,7 @@ NO_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "it": (
         "no", "non posso", "impossibile", "disdire", "disdico", "annullare",
-        "annullato", "annullo",
+        "annullato", "annullo", "annulla",
     ),
     "en": (
         "no", "nope", "cancel", "cancelled", "canceled", "can't", "cannot",
@@ -82,7 +82,7 @@ NO_WORDS: dict[str, tuple[str, ...]] = {
 
 STOP_WORDS: dict[str, tuple[str, ...]] = {
     "de": ("stop", "stopp"),
-    "fr": ("stop", "arrêt", "arrêter", "arrêtez"),
+    "fr": ("stop", "arrêt", "arrête", "arrêter", "arrêtez"),
     "it": ("stop",),
     "en": ("stop", "unsubscribe"),
 }

@@ -39,6 +39,28 @@ DEFAULT_TEMPLATES: dict[str, str] = {
     ),
 }
 
+# The one SMS sent in response to a client's STOP reply. It names the salon, so
+# that the client knows which sender they left, and its phone, because
+# appointments are confirmed by phone from then on. Swiss Standard German.
+STOP_ACK_TEMPLATES: dict[str, str] = {
+    "de": (
+        "{salon}: Sie erhalten keine SMS mehr von uns. Ihre Termine bleiben bestehen. "
+        "Fragen: {salon_phone}"
+    ),
+    "fr": (
+        "{salon}: vous ne recevrez plus de SMS de notre part. Vos rendez-vous restent "
+        "valables. Questions: {salon_phone}"
+    ),
+    "it": (
+        "{salon}: non riceverà più SMS da parte nostra. I suoi appuntamenti restano "
+        "validi. Domande: {salon_phone}"
+    ),
+    "en": (
+        "{salon}: you will get no more SMS from us. Your appointments stay booked. "
+        "Questions: {salon_phone}"
+    ),
+}
+
 # Abbreviated weekday names from Monday to Sunday.
 WEEKDAY_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
@@ -103,6 +125,12 @@ def render_message(fields: MessageFields, templates: Mapping[str, str] | None = 
             "salon_phone": sms_safe(fields.salon_phone).strip(),
         }
     )
+
+
+def render_stop_ack(salon: str, salon_phone: str, language: str) -> str:
+    """Fill the opt-out acknowledgement for the client's language, German by default."""
+    template = STOP_ACK_TEMPLATES[resolve_language(language, STOP_ACK_TEMPLATES)]
+    return template.format_map({"salon": salon.strip(), "salon_phone": salon_phone.strip()})
 
 
 def validate_template(template: str) -> None:

@@ -12,6 +12,12 @@ from enum import StrEnum
 from typing import Protocol
 
 
+# Our references of SMS that expect no reply, such as an opt-out
+# acknowledgement, start with this prefix; the demo gateway's scripted
+# clients do not reply to them.
+NO_REPLY_REFERENCE_PREFIX = "ack-"
+
+
 @dataclass(frozen=True)
 class OutgoingSms:
     """One message as handed to a gateway."""

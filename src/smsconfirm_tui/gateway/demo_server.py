@@ -8,6 +8,8 @@ It listens on 127.0.0.1 only and keeps its state in a SQLite file (see
 - ``GET /v1/messages/{reference}`` returns the delivery status.
 - ``GET /v1/inbound?after=CURSOR&limit=N`` returns client replies after the cursor.
 - ``GET /v1/_stats`` returns how many send requests were accepted, for tests.
+- ``POST /v1/_inbound`` with ``{"from", "text"}`` adds a client reply by
+  hand, visible at once, for tests and demos of replies the script never sends.
 - ``POST /v1/_faults`` queues faults for the next requests, and
   ``DELETE /v1/_faults`` clears the queue. Faults live in this process, not in the file.
 
@@ -283,7 +285,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._handle_status(unquote(path[len("/v1/messages/") :]))
         elif path == "/v1/inbound" and method == "GET":
             self._handle_inbound()
-        elif path in ("/v1/_stats", "/v1/_faults", "/v1/messages", "/v1/inbound") or path.startswith(
+        elif path == "/v1/_inbound" and method == "POST":
+            self._handle_add_inbound()
+        elif path in ("/v1/_stats", "/v1/_faults", "/v1/_inbound", "/v1/messages", "/v1/inbound") or path.startswith(
             "/v1/messages/"
         ):
             self._send_json(405, {"error": "method_not_allowed", "message": f"{method} is not allowed on {path}"})
@@ -395,6 +399,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 "cursor": cursor,
             },
         )
+
+    def _handle_add_inbound(self) -> None:
+        body = self._read_json_body()
+        if body is None:
+            return
+        from_number = body.get("from")
+        text = body.get("text")
+        if not isinstance(from_number, str) or not is_e164(from_number):
+            self._send_json(400, {"error": "invalid_number", "message": "from must be an E.164 number: + and 8 to 15 digits"})
+            return
+        if not isinstance(text, str):
+            self._send_json(400, {"error": "invalid_request", "message": "text must be a string"})
+            return
+        with self._connection() as connection:
+            provider_id = demo_state.add_inbound(connection, from_number, text, time.time())
+        self._log_detail = f" reply {provider_id} from={mask_phone(from_number)}"
+        self._send_json(201, {"id": provider_id})
 
     def _handle_stats(self) -> None:
         with self._connection() as connection:

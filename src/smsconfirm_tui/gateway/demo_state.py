@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from smsconfirm_tui.gateway.base import NO_REPLY_REFERENCE_PREFIX
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -189,6 +191,8 @@ def _insert_message(
 def _insert_planned_reply(
     connection: sqlite3.Connection, reference: str, from_number: str, visible_at: float, seed: int
 ) -> None:
+    if reference.startswith(NO_REPLY_REFERENCE_PREFIX):
+        return
     planned = plan_reply(reference, seed)
     if planned is None:
         return
@@ -198,6 +202,24 @@ def _insert_planned_reply(
         " VALUES (?, ?, ?, ?, ?)",
         (f"in-{digest[:16]}", reference, from_number, planned.text, visible_at),
     )
+
+
+def add_inbound(connection: sqlite3.Connection, from_number: str, text: str, visible_at: float) -> str:
+    """Store a reply that a test or a demo writes by hand, and return its provider id."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        next_seq = connection.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM inbound").fetchone()[0]
+        provider_id = f"in-manual-{next_seq:06d}"
+        connection.execute(
+            "INSERT INTO inbound (seq, provider_id, reference, from_number, text, visible_at)"
+            " VALUES (?, ?, '', ?, ?, ?)",
+            (next_seq, provider_id, from_number, text, visible_at),
+        )
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    return provider_id
 
 
 def find_message(connection: sqlite3.Connection, reference: str) -> MessageRow | None:

@@ -92,6 +92,11 @@ class Sender:
                                  mask_phone(message.to_e164), reason)
                         self._report(progress, message, MessageState.DROPPED, on_progress)
                         continue
+                    if self._opted_out(message):
+                        outbox.mark(self.mirror, message.id, MessageState.DROPPED, now=self.clock(),
+                                    error="the client opted out before sending")
+                        self._report(progress, message, MessageState.DROPPED, on_progress)
+                        continue
                     futures.append((message, pool.submit(self._request, message)))
                 for message, future in futures:
                     state = self._record(message, future.result(), summary)
@@ -120,6 +125,12 @@ class Sender:
         if starts_at != message.visit_starts_at:
             return f"the visit moved from {message.visit_starts_at} to {starts_at} before sending"
         return too_late_reason(visit.starts_at.replace(tzinfo=ZURICH), self.clock(), self.min_notice)
+
+    def _opted_out(self, message: MessageRow) -> bool:
+        row = self.mirror.connection.execute(
+            "SELECT 1 FROM opt_outs WHERE client_id = ?", (message.client_id,)
+        ).fetchone()
+        return row is not None
 
     def _record(self, message: MessageRow, result: SendResult, summary: SendSummary) -> MessageState:
         now = self.clock()

@@ -96,6 +96,7 @@ class ReplyRow:
     visit_key: str | None
     resolution: str | None
     note: str | None
+    unmatched_reason: str | None = None  # why the reply matched no visit
 
 
 CLIENT_SELECT = """

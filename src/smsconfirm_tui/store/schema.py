@@ -11,6 +11,16 @@ import sqlite3
 
 SCHEMA_VERSION = 1
 
+# Columns added to tables of schema version 1 after its first release, as
+# (table, column, declaration). CREATE TABLE IF NOT EXISTS does not add them
+# to an existing mirror, so migrate() adds each one that is missing.
+ADDED_COLUMNS = (
+    # "confirmation", or "stop_ack" for the one SMS that acknowledges an opt-out.
+    ("messages", "kind", "TEXT NOT NULL DEFAULT 'confirmation'"),
+    # Why a reply matched no visit, e.g. "shared number"; NULL once matched.
+    ("replies", "unmatched_reason", "TEXT"),
+)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -103,6 +113,7 @@ CREATE TABLE IF NOT EXISTS messages (
     claimed_by TEXT,
     sent_at TEXT,
     updated_at TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'confirmation',
     UNIQUE (visit_key, visit_starts_at)
 );
 -- The appointment lines a message confirmed. The visit key contains the
@@ -132,9 +143,19 @@ CREATE TABLE IF NOT EXISTS replies (
     note TEXT,
     handled_by TEXT,
     handled_at TEXT,
+    unmatched_reason TEXT,
     UNIQUE (provider, provider_id)
 );
 CREATE INDEX IF NOT EXISTS replies_visit ON replies (visit_key);
+-- Marks on the call list of declined visits: staff phoned the client, and
+-- the client booked a new appointment.
+CREATE TABLE IF NOT EXISTS call_marks (
+    visit_key TEXT NOT NULL,
+    mark TEXT NOT NULL CHECK (mark IN ('called', 'rebooked')),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (visit_key, mark)
+);
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -172,6 +193,7 @@ def migrate(connection: sqlite3.Connection) -> None:
     try:
         for statement in _statements(SCHEMA):
             connection.execute(statement)
+        _add_missing_columns(connection)
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             connection.execute(
@@ -186,6 +208,14 @@ def migrate(connection: sqlite3.Connection) -> None:
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """Add the columns that version 1 mirrors created before these columns existed."""
+    for table, column, declaration in ADDED_COLUMNS:
+        known = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if column not in known:
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
 
 def _statements(script: str) -> list[str]:

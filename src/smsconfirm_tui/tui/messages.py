@@ -22,7 +22,8 @@ class SendFinished(Message):
 
 
 class RepliesFetched(Message):
-    def __init__(self, summary: FetchSummary | None, error: str | None = None) -> None:
+    def __init__(self, summary: FetchSummary | None, error: str | None = None, *, quiet: bool = False) -> None:
         super().__init__()
         self.summary = summary
         self.error = error
+        self.quiet = quiet  # fetched by the timer: report only news and changed errors

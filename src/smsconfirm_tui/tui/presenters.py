@@ -7,10 +7,11 @@ Every value that came from the salon database or a reply is wrapped in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from rich.text import Text
 
+from smsconfirm_tui.domain.calendar import ZURICH
 from smsconfirm_tui.domain.status import VisitStatus
 from smsconfirm_tui.domain.text import visible
 from smsconfirm_tui.i18n import N_, WEEKDAYS, _
@@ -54,6 +55,11 @@ def status_text(
     return Text(f"{look.symbol} {word}", style=look.style)
 
 
+def visible_text(text: str, *, one_line: bool = False) -> str:
+    """Return untrusted text with control characters made visible (see ``domain.text``)."""
+    return visible(text, one_line=one_line)
+
+
 def weekday(day: date) -> str:
     return _(WEEKDAYS[day.weekday()])
 
@@ -61,6 +67,17 @@ def weekday(day: date) -> str:
 def format_day(day: date) -> str:
     """Format a day as ``Fr 04.12.2026``."""
     return f"{weekday(day)} {day:%d.%m.%Y}"
+
+
+def format_stamp(stamp: str) -> str:
+    """Format a stored ISO 8601 time with offset as Zurich time, e.g. ``Fr 04.12. 09:05``."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZURICH)
+    return f"{weekday(moment.date())} {moment:%d.%m. %H:%M}"
 
 
 # (column id, label msgid, width) per view. The widths fit 80 columns with
@@ -107,4 +124,9 @@ def row_cells(row: DayRow, ticked: bool, *, show_date: bool = False) -> list[Tex
         "days": Text(str(row.lead_days), justify="right"),
         "status": status_text(row.status, moved=row.moved, late=late, too_late=row.too_late),
     }
+    if row.status is VisitStatus.UNCLEAR and row.reply is not None:
+        # The reply itself gives staff more to act on than the word "unclear".
+        look = STATUS_LOOKS[VisitStatus.UNCLEAR]
+        snippet = visible_text(row.reply.text, one_line=True).strip()
+        cells["status"] = Text(f"{look.symbol} {snippet}", style=look.style, no_wrap=True, overflow="ellipsis")
     return [cells[column_id] for column_id, _label, _width in columns(show_date)]

@@ -7,13 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from smsconfirm_tui.domain.status import VisitStatus
 from smsconfirm_tui.domain.text import visible, visible_multiline
 from smsconfirm_tui.i18n import _
 from smsconfirm_tui.routine import DayRow, Routine
-from smsconfirm_tui.tui.presenters import format_day, status_text
+from smsconfirm_tui.tui.presenters import format_day, format_stamp, status_text, visible_text
 
 
 class ReplyModal(ModalScreen[bool]):
@@ -21,6 +21,7 @@ class ReplyModal(ModalScreen[bool]):
         Binding("escape", "close", _("Close"), id="close"),
         Binding("j", "resolve('yes')", _("Confirmed"), id="resolve_yes"),
         Binding("n", "resolve('no')", _("Declined"), id="resolve_no"),
+        Binding("t", "edit_note", _("Note"), id="edit_note"),
     ]
 
     def __init__(self, routine: Routine, row: DayRow) -> None:
@@ -39,9 +40,9 @@ class ReplyModal(ModalScreen[bool]):
             yield Static(heading)
             yield Static(status_text(row.status))
             with VerticalScroll(id="reply-text"):
-                yield Static(Text(visible_multiline(reply.text if reply else "")), id="reply-body")
+                yield Static(Text(visible_text(reply.text) if reply else ""), id="reply-body")
             if reply is not None:
-                yield Static(Text(_("Received: {at}").format(at=reply.received_at), style="dim"))
+                yield Static(Text(_("Received: {at}").format(at=format_stamp(reply.received_at)), style="dim"))
             if row.status is VisitStatus.UNCLEAR:
                 with Horizontal(classes="buttons"):
                     yield Button(_("Confirmed (J)"), variant="success", id="yes")
@@ -50,6 +51,9 @@ class ReplyModal(ModalScreen[bool]):
             else:
                 with Horizontal(classes="buttons"):
                     yield Button(_("Close"), id="close")
+            if reply is not None:
+                yield Input(reply.note or "", placeholder=_("Note for the team (T), Enter saves"), id="note",
+                            max_length=500)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id in ("yes", "no"):
@@ -61,6 +65,20 @@ class ReplyModal(ModalScreen[bool]):
         if self.row.reply is None or self.row.status is not VisitStatus.UNCLEAR:
             return
         self.routine.resolve_reply(self.row.reply.id, resolution)
+        self.dismiss(True)
+
+    def action_edit_note(self) -> None:
+        self.query_one("#note", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.row.reply is None:
+            return
+        note = event.value.strip()
+        if note == (self.row.reply.note or ""):
+            self.dismiss(False)
+            return
+        self.routine.resolve_reply(self.row.reply.id, "note", note or None)
+        self.app.notify(_("Note saved."), markup=False)
         self.dismiss(True)
 
     def action_close(self) -> None:
