@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 from datetime import date
 
 import httpx
+from rich.console import Console
 from textual.widgets import Switch
 
 from smsconfirm_tui.domain.text import visible_multiline
@@ -163,3 +166,30 @@ async def test_hostile_names_render_literally(demo):
             await pilot.pause()
         # Reaching here means no markup in a name crashed the table or ran an action.
         assert app.is_running
+
+
+async def test_crash_report_hides_client_data(demo, monkeypatch, caplog):
+    app = SmsConfirmApp(demo.routine)
+    printed = []
+    monkeypatch.setattr(app, "_print_error_renderables", lambda: printed.extend(app._exit_renderables))
+
+    def broken(day):
+        secret = "079 412 33 18"  # a local variable Textual would print
+        raise RuntimeError(f"broken {len(secret)}")
+
+    with caplog.at_level("ERROR"):
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                monkeypatch.setattr(demo.routine, "rows_for_day", broken)
+                await pilot.press("m")
+                await pilot.pause()
+        except RuntimeError:
+            pass
+    assert "unexpected error" in caplog.text
+    assert "RuntimeError: broken 13" in caplog.text
+    console = Console(file=io.StringIO(), width=200)
+    for renderable in printed:
+        console.print(renderable)
+    shown = console.file.getvalue()
+    assert "079 412 33 18" not in shown
+    assert "Protokoll" in shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -36,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The mirror, the logs and the demo files hold client data: no access for
+    # other users. The group keeps access, so staff accounts can share a mirror.
+    os.umask(0o007)
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

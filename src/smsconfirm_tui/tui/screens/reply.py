@@ -19,8 +19,8 @@ from smsconfirm_tui.tui.presenters import format_day, format_stamp, status_text,
 class ReplyModal(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "close", _("Close"), id="close"),
-        Binding("j", "resolve('yes')", _("Confirmed"), id="resolve_yes"),
-        Binding("n", "resolve('no')", _("Declined"), id="resolve_no"),
+        Binding("j,J", "resolve('yes')", _("Confirmed"), id="resolve_yes"),
+        Binding("n,N", "resolve('no')", _("Declined"), id="resolve_no"),
         Binding("t", "edit_note", _("Note"), id="edit_note"),
     ]
 

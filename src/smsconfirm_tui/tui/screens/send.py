@@ -16,8 +16,8 @@ from smsconfirm_tui.routine import SendPlan
 
 class SendDialog(ModalScreen[bool]):
     BINDINGS = [
-        Binding("escape,n", "cancel", _("No"), id="cancel"),
-        Binding("j,y", "confirm", _("Yes"), id="confirm"),
+        Binding("escape,n,N", "cancel", _("No"), id="cancel"),
+        Binding("j,J,y,Y", "confirm", _("Yes"), id="confirm"),
     ]
 
     def __init__(self, plan: SendPlan, last_sync: str | None) -> None:

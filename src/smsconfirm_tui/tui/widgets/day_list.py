@@ -19,6 +19,8 @@ class DayList(DataTable):
         # Left and right change the day, so the table must not take them.
         Binding("left", "screen.previous_day", show=False),
         Binding("right", "screen.next_day", show=False),
+        Binding("home", "first_row", show=False),
+        Binding("end", "last_row", show=False),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -40,6 +42,14 @@ class DayList(DataTable):
             self.add_row(*row_cells(row, row.key in ticked, show_date=show_date), key=row.key)
         if current in self.rows_by_key:
             self.move_cursor(row=self.get_row_index(current))
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
     @property
     def current_key(self) -> str | None:
