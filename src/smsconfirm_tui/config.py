@@ -7,6 +7,7 @@ import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,11 @@ class SendingHours:
     days: frozenset[int] = frozenset(range(6))  # 0 = Monday
     start_minute: int = 8 * 60
     end_minute: int = 20 * 60
+
+    def contains(self, moment: datetime) -> bool:
+        """Return whether ``moment``, in the salon's local time, falls within these hours."""
+        minute = moment.hour * 60 + moment.minute
+        return moment.weekday() in self.days and self.start_minute <= minute < self.end_minute
 
     def describe(self) -> str:
         names = ", ".join(WEEKDAY_NAMES[day] for day in sorted(self.days))
