@@ -239,7 +239,8 @@ class Routine:
 
     def plan_send(self, rows: list[DayRow]) -> SendPlan:
         """Keep the rows that can get an SMS now, with their texts, segments, cost and warnings."""
-        sendable = tuple(row for row in rows if row.status in SENDABLE and row.client.phone_e164)
+        sendable = tuple(row for row in rows
+                         if row.status in SENDABLE and row.client.phone_e164 and not row.client.opted_out)
         texts = tuple(self.message_text(row) for row in sendable)
         counts = [segment_info(text).segments for text in texts]
         gateway = self.config.gateway

@@ -5,6 +5,6 @@ Each module has ``register(subparsers)``, which adds its parser and sets
 exit code.
 """
 
-from smsconfirm_tui.commands import app, check, demo_gateway, sync
+from smsconfirm_tui.commands import app, check, demo_gateway, send, sync
 
-COMMAND_MODULES = [app, sync, check, demo_gateway]
+COMMAND_MODULES = [app, sync, check, demo_gateway, send]

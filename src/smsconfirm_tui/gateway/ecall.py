@@ -99,7 +99,9 @@ class EcallGateway(HttpGateway):
         code, text = _result_code(response.text)
         detail = self._detail(text or None, response.reason_phrase or "no details")
         if status == 200:
-            if code in (None, RESULT_OK):
+            # HTTP 200 means accepted, unless the body carries another result code
+            # or cannot be read at all: then a status lookup by JobID settles it.
+            if code == RESULT_OK or (code is None and not response.text.strip()):
                 return SendResult(SendOutcome.ACCEPTED, provider_id=None)
             return self._error_code_result(code, detail, status)
         shared = self._status_result(response, detail)

@@ -102,6 +102,8 @@ class FakeProvider:
         self.latency = latency
         self.accepted: list[AcceptedMessage] = []
         self.requests: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most send requests handled at the same time
         self._lock = threading.Lock()
         self._faults: deque[Fault] = deque()
         self._stopping = threading.Event()
@@ -212,6 +214,16 @@ class FakeProvider:
         if isinstance(parsed, FakeReply):
             return parsed
 
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return self._handle_send(parsed, handler)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _handle_send(self, parsed: SendAttempt, handler: _Handler) -> FakeReply | None:
         fault = self._take_fault()
         if fault is not None and fault.mode == "status":
             return FakeReply.json(fault.status, {"error": f"injected HTTP {fault.status}"})

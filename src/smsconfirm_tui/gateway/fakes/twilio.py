@@ -52,6 +52,7 @@ class FakeTwilio(FakeProvider):
         self.delivered_after = delivered_after
         self.unsubscribed: set[str] = set()
         self.unreachable: set[str] = set()
+        self.invalid: set[str] = set()  # numbers answered with error 21211
         self._messages: list[_Message] = []
         self._messages_lock = threading.Lock()
         self._root = f"/2010-04-01/Accounts/{account_sid}"
@@ -90,7 +91,7 @@ class FakeTwilio(FakeProvider):
         to = request.form.get("To", "")
         sender = request.form.get("From", "")
         body = request.form.get("Body", "")
-        if not is_e164(to):
+        if not is_e164(to) or to in self.invalid:
             return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
         if not sender:
             return _error(400, 21603, "A 'From' phone number is required.")
