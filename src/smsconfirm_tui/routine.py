@@ -66,6 +66,7 @@ class SendPlan:
     max_segments: int = 2
     outside_hours: tuple[str, ...] = ()  # names of salons outside their sending hours now
     supports_replies: bool = True  # whether the gateway returns client replies
+    override_hours: bool = False  # staff chose to send outside the sending hours
 
     @property
     def count(self) -> int:
@@ -283,6 +284,7 @@ class Routine:
         Outside a salon's sending hours this raises SendRefused, unless staff
         override it; the override is written to the audit log.
         """
+        override_hours = override_hours or plan.override_hours
         if plan.outside_hours and not override_hours:
             raise SendRefused(
                 f"outside the sending hours of {', '.join(plan.outside_hours)}: send later or override"

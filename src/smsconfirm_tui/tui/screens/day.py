@@ -22,7 +22,7 @@ from smsconfirm_tui.routine import DayRow, Routine, SendPlan
 from smsconfirm_tui.sending.sender import SendProgress
 from smsconfirm_tui.domain.status import MessageState
 from smsconfirm_tui.tui.messages import RepliesFetched, SendFinished, SendProgressed
-from smsconfirm_tui.tui.presenters import format_day
+from smsconfirm_tui.tui.presenters import DELIVERY_WORDS, format_day
 from smsconfirm_tui.tui.widgets.day_list import DayList
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,9 @@ class DayScreen(Screen):
             elif row.message is not None and row.message.error:
                 detail.append(_("Error: "), style="bold")
                 detail.append(row.message.error)
+            elif row.message is not None and row.message.delivery:
+                detail.append(_("Delivery: "), style="bold")
+                detail.append(_(DELIVERY_WORDS.get(row.message.delivery, row.message.delivery)))
             elif row.status is VisitStatus.INVALID_NUMBER:
                 detail.append(_("Number as typed: "), style="bold")
                 detail.append(row.client.mobile_phone or row.client.home_phone or row.client.work_phone)
@@ -258,11 +261,13 @@ class DayScreen(Screen):
             self.notify(_("No ticked SMS to send."), severity="information", markup=False)
             return
 
+        dialog = SendDialog(plan, self.routine.last_sync())
+
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.start_send(plan)
+                self.start_send(dialog.chosen_plan)
 
-        self.app.push_screen(SendDialog(plan, self.routine.last_sync()), answered)
+        self.app.push_screen(dialog, answered)
 
     def start_send(self, plan: SendPlan) -> None:
         self.sending = True
@@ -317,6 +322,8 @@ class DayScreen(Screen):
     def replies_worker(self) -> None:
         try:
             summary = self.routine.fetch_replies()
+            # Delivery reports come from the same gateway, so they are refreshed with the replies.
+            self.routine.fetch_deliveries()
         except GatewayError as error:
             self.post_message(RepliesFetched(None, str(error)))
             return
@@ -331,7 +338,10 @@ class DayScreen(Screen):
             self.notify(_("Fetching replies failed: {error}").format(error=message.error), severity="error", timeout=10, markup=False)
             return
         summary = message.summary
-        self.notify(ngettext("{n} new reply", "{n} new replies", summary.new).format(n=summary.new), markup=False)
+        if not self.routine.supports_replies():
+            self.notify(_("This SMS gateway returns no replies; delivery reports were updated."), markup=False)
+        else:
+            self.notify(ngettext("{n} new reply", "{n} new replies", summary.new).format(n=summary.new), markup=False)
         self.load()
 
     # -- help -------------------------------------------------------------
