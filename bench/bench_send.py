@@ -1,4 +1,4 @@
-"""Sending: messages to a fake Twilio that answers after 100 ms, limited to 50 messages per second.
+"""Sending: messages to a fake Twilio that responds after 100 ms, limited to 50 messages per second.
 
 The sender (bounded concurrency, token bucket, one claim and one mark per
 message in the SQLite outbox) should finish within 1.1 times the ideal time
@@ -24,7 +24,7 @@ from smsconfirm_tui.sending import outbox
 from smsconfirm_tui.sending.sender import Sender
 from smsconfirm_tui.store.mirror import Mirror
 
-LATENCY = 0.1  # seconds the fake waits before it answers a send
+LATENCY = 0.1  # seconds the fake waits before it responds to a send
 RATE_LIMIT = 50.0  # messages per second
 CONCURRENCY = 8  # more than LATENCY * RATE_LIMIT requests must be in flight to reach the limit
 TARGET_RATIO = 1.1

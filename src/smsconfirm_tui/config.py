@@ -190,7 +190,9 @@ def _parse_gateway(values: Any, path: Path) -> GatewayConfig:
         username=str(values.get("username", "")),
         token=str(values.get("token", "")),
         from_number=from_number,
-        timeout=_number(values, "timeout", 10.0, path, minimum=0.1),
+        # A request must end well within the outbox's 3-minute claim lease,
+        # because a stale claim is reconciled as if its request had finished.
+        timeout=_number(values, "timeout", 10.0, path, minimum=0.1, maximum=60),
         rate_limit=_number(values, "rate_limit", 10.0, path, minimum=0.01),
         concurrency=int(_number(values, "concurrency", 4, path, minimum=1, whole=True)),
         price_per_segment=_number(values, "price_per_segment", 0.09, path, minimum=0.0),
@@ -199,12 +201,14 @@ def _parse_gateway(values: Any, path: Path) -> GatewayConfig:
 
 
 def _number(values: dict[str, Any], key: str, default: float, path: Path, *, minimum: float,
-            whole: bool = False) -> float:
+            maximum: float | None = None, whole: bool = False) -> float:
     value = values.get(key, default)
     valid_type = isinstance(value, int) if whole else isinstance(value, int | float)
-    if isinstance(value, bool) or not valid_type or value < minimum:
+    too_big = maximum is not None and valid_type and value > maximum
+    if isinstance(value, bool) or not valid_type or value < minimum or too_big:
         kind = "a whole number" if whole else "a number"
-        raise ConfigError(f"{path}: gateway.{key} = {value!r} must be {kind} of at least {minimum:g}")
+        limit = f"from {minimum:g} to {maximum:g}" if maximum is not None else f"of at least {minimum:g}"
+        raise ConfigError(f"{path}: gateway.{key} = {value!r} must be {kind} {limit}")
     return float(value)
 
 

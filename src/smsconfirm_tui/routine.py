@@ -74,7 +74,7 @@ class SendPlan:
 
 
 class SendRefused(ValueError):
-    """The send may not start; the message says why and what staff can do."""
+    """The send may not start. The message states why and what staff can do."""
 
 
 class Routine:

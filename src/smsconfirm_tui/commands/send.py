@@ -1,8 +1,8 @@
 """``smsconfirm send``: send the due confirmations from a script or a support session.
 
-A person still starts every send: the command prints how many SMS would go
+A person still starts every send. The command prints how many SMS would go
 out and sends only after a typed "yes", or with ``--yes=COUNT`` naming that
-exact count, so a script cannot send more than the person who wrote it saw.
+exact count. A script therefore cannot send more than its author saw.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class EcallGateway(HttpGateway):
         if shared is not None:
             return shared
         if status == 403:
-            return SendResult(SendOutcome.REJECTED, error=f"eCall refused the message: too few credits ({detail})")
+            return SendResult(SendOutcome.REJECTED, error=f"eCall rejected the message: too few credits ({detail}); top up the eCall account")
         if status == 400:
             return self._error_code_result(code, detail, status)
         if 400 <= status < 500:

@@ -11,7 +11,7 @@ class TokenBucket:
     """Allow ``rate`` acquisitions per second on average, with bursts of up to ``burst``.
 
     Each caller reserves the next free slot under the lock and sleeps
-    outside it, so waiting threads never block each other's bookkeeping.
+    outside it, so a waiting thread does not hold the lock.
     """
 
     def __init__(

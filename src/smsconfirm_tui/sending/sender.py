@@ -261,7 +261,7 @@ def lookup_for(message: MessageRow) -> StatusLookup:
 
 
 def reconcile(mirror: Mirror, gateway: Gateway, *, now: datetime) -> int:
-    """Settle messages left mid-send by a crash or a lost answer; return how many changed.
+    """Settle messages left mid-send by a crash or a lost response; return how many changed.
 
     A message the gateway has is marked sent. A message the gateway never
     received, and whose claim lease has expired, goes back to the queue.

@@ -6,12 +6,12 @@ sender processes that the tests kill.
 
 Faults are queued with ``inject`` and used by the next send requests:
 
-- ``status``: answer with an HTTP status (e.g. 503) before recording;
-- ``retry_after``: answer 429 with the given ``Retry-After`` header value;
+- ``status``: respond with an HTTP status (e.g. 503) before recording;
+- ``retry_after``: respond with 429 with the given ``Retry-After`` header value;
 - ``reset``: close the connection with a TCP reset, before recording;
 - ``accept_then_stall``: record the message, then wait ``seconds`` before
-  answering, so a client with a shorter timeout gives up;
-- ``garbled``: record the message, then answer 200 with a broken body.
+  responding, so a client with a shorter timeout gives up;
+- ``garbled``: record the message, then respond 200 with a broken body.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class FakeProvider:
         self.accepted: list[AcceptedMessage] = []
         self.requests: Counter[str] = Counter()
         self.in_flight = 0
-        self.max_in_flight = 0  # the most send requests handled at the same time
+        self.max_in_flight = 0  # maximum number of send requests handled at the same time
         self._lock = threading.Lock()
         self._faults: deque[Fault] = deque()
         self._stopping = threading.Event()
@@ -198,13 +198,13 @@ class FakeProvider:
         raise NotImplementedError
 
     def route(self, request: FakeRequest) -> FakeReply:
-        """Answer every request that is not a send."""
+        """Respond to every request that is not a send."""
         return FakeReply.json(404, {"error": "not found"})
 
     # --- request handling ------------------------------------------------------
 
     def handle(self, request: FakeRequest, handler: _Handler) -> FakeReply | None:
-        """Answer one request; None means the connection was reset."""
+        """Respond to one request, or return None after resetting the connection."""
         self.requests[request.path] += 1
         if not self.authorized(request):
             return self.unauthorized_reply()

@@ -33,9 +33,9 @@ class _Cached:
 
 
 class FakeEcall(FakeProvider):
-    """eCall's HTTPS interface. Send answers HTTP 200 with an XML result; errors carry result codes.
+    """eCall's HTTPS interface. A send gets HTTP 200 with an XML result, and errors carry result codes.
 
-    With ``errors_as_200`` the fake answers an invalid number with HTTP 200
+    With ``errors_as_200`` the fake rejects an invalid number with HTTP 200
     and result code 11100 in the body, the way some gateways report errors.
     """
 

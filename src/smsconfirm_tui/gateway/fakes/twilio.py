@@ -52,7 +52,7 @@ class FakeTwilio(FakeProvider):
         self.delivered_after = delivered_after
         self.unsubscribed: set[str] = set()
         self.unreachable: set[str] = set()
-        self.invalid: set[str] = set()  # numbers answered with error 21211
+        self.invalid: set[str] = set()  # numbers rejected with error 21211
         self._messages: list[_Message] = []
         self._messages_lock = threading.Lock()
         self._root = f"/2010-04-01/Accounts/{account_sid}"
@@ -107,7 +107,7 @@ class FakeTwilio(FakeProvider):
         return FakeReply.json(201, self._resource(stored))
 
     def _record(self, attempt: SendAttempt) -> AcceptedMessage:
-        # Store the resource at acceptance, so a stalled answer is still listed.
+        # Store the resource at acceptance, so a message whose response stalls is still listed.
         message = super()._record(attempt)
         with self._messages_lock:
             self._messages.append(_Message(message.provider_id, message.to, message.sender, message.text,

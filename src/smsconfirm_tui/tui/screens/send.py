@@ -1,4 +1,4 @@
-"""The last dialog before a send: how many SMS go out now, what they cost and say."""
+"""The last dialog before a send: how many SMS go out now, their cost and their text."""
 
 from __future__ import annotations
 
