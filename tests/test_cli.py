@@ -11,7 +11,7 @@ def test_help_lists_each_command_on_one_line():
     ).stdout
     commands = output.split("commands:", 1)[1].splitlines()
     listed = {line.split()[0]: line for line in commands if line.startswith("    ") and line.split()}
-    assert set(listed) == {"demo", "run", "sync", "check", "explain", "demo-gateway"}
+    assert set(listed) == {"demo", "run", "sync", "check", "explain", "send", "demo-gateway"}
     for name, line in listed.items():
         assert len(line.split(None, 1)) == 2, f"{name} has no help on its line"
 

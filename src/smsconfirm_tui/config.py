@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from smsconfirm_tui.domain.templates import validate_sender
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A shorter reply poll interval only adds load on the provider's API: replies
@@ -19,18 +23,61 @@ class ConfigError(ValueError):
     """The config file is invalid; the message names the file, the key and the fix."""
 
 
+GATEWAY_KINDS = ("demo", "twilio", "ecall", "aspsms")
+DEFAULT_GATEWAY_URLS = {
+    "twilio": "https://api.twilio.com",
+    "ecall": "https://url.ecall.ch",
+    "aspsms": "https://json.aspsms.com",
+}
+TOKEN_ENV_VAR = "SMSCONFIRM_GATEWAY_TOKEN"
+USERNAME_ENV_VAR = "SMSCONFIRM_GATEWAY_USERNAME"
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
-    kind: str = "demo"  # demo (more providers follow)
-    url: str = ""
-    token: str = field(default="", repr=False)  # secret: never logged or shown
-    timeout: float = 10.0
+    kind: str = "demo"  # one of GATEWAY_KINDS
+    url: str = ""  # empty: the provider's public API
+    # Twilio Account SID, eCall user name or ASPSMS UserKey.
+    username: str = ""
+    # Twilio Auth Token, eCall password or ASPSMS password: never logged or shown.
+    token: str = field(default="", repr=False)
+    from_number: str = ""  # our own number in E.164, where replies arrive (Twilio, eCall)
+    timeout: float = 10.0  # seconds per request
+    rate_limit: float = 10.0  # messages per second to this provider
+    concurrency: int = 4  # requests in flight at once
+    price_per_segment: float = 0.09  # CHF, for the estimate in the send dialog
+    max_segments: int = 2  # the send dialog warns about longer messages
+
+    @property
+    def base_url(self) -> str:
+        return self.url or DEFAULT_GATEWAY_URLS.get(self.kind, "")
+
+
+@dataclass(frozen=True)
+class SendingHours:
+    """When a salon may send: on these weekdays, from ``start`` to ``end`` local time (minutes)."""
+
+    days: frozenset[int] = frozenset(range(6))  # 0 = Monday
+    start_minute: int = 8 * 60
+    end_minute: int = 20 * 60
+
+    def contains(self, moment: datetime) -> bool:
+        """Return whether ``moment``, in the salon's local time, falls within these hours."""
+        minute = moment.hour * 60 + moment.minute
+        return moment.weekday() in self.days and self.start_minute <= minute < self.end_minute
+
+    def describe(self) -> str:
+        names = ", ".join(WEEKDAY_NAMES[day] for day in sorted(self.days))
+        return f"{names} {self.start_minute // 60:02d}:{self.start_minute % 60:02d}-" \
+               f"{self.end_minute // 60:02d}:{self.end_minute % 60:02d}"
 
 
 @dataclass(frozen=True)
 class SalonSettings:
     open_days: frozenset[int] = frozenset(range(6))  # 0 = Monday
     canton: str | None = None  # overrides the salon database's canton
+    sender: str | None = None  # overrides the salon database's SMS sender name
+    sending_hours: SendingHours = field(default_factory=SendingHours)
 
 
 @dataclass(frozen=True)
@@ -68,9 +115,12 @@ def load_config(path: Path) -> Config:
     config = parse_config(data, path)
     if config.gateway.token and path.exists():
         _check_private(path)
-    token = os.environ.get("SMSCONFIRM_GATEWAY_TOKEN")
+    token = os.environ.get(TOKEN_ENV_VAR)
     if token:
         config = _replace_gateway(config, token=token)
+    username = os.environ.get(USERNAME_ENV_VAR)
+    if username:
+        config = _replace_gateway(config, username=username)
     return config
 
 
@@ -119,16 +169,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         str(salon_id): _parse_salon(values, path, str(salon_id))
         for salon_id, values in data.get("salons", {}).items()
     }
-    gateway_data = data.get("gateway", {})
-    _reject_unknown(gateway_data, {"kind", "url", "token", "timeout"}, path, "gateway.")
-    gateway = GatewayConfig(
-        kind=str(gateway_data.get("kind", "demo")),
-        url=str(gateway_data.get("url", "")),
-        token=str(gateway_data.get("token", "")),
-        timeout=float(gateway_data.get("timeout", 10.0)),
-    )
-    if gateway.kind not in ("demo",):
-        raise ConfigError(f"{path}: gateway.kind = {gateway.kind!r} is not supported: use \"demo\"")
+    gateway = _parse_gateway(data.get("gateway", {}), path)
     source = data.get("source")
     return Config(
         language=language,
@@ -143,22 +184,95 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     )
 
 
+def _parse_gateway(values: Any, path: Path) -> GatewayConfig:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: [gateway] must be a table")
+    keys = {"kind", "url", "username", "token", "from_number", "timeout", "rate_limit", "concurrency",
+            "price_per_segment", "max_segments"}
+    _reject_unknown(values, keys, path, "gateway.")
+    kind = str(values.get("kind", "demo"))
+    if kind not in GATEWAY_KINDS:
+        raise ConfigError(f"{path}: gateway.kind = {kind!r} is not supported: use {', '.join(GATEWAY_KINDS)}")
+    url = str(values.get("url", ""))
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{path}: gateway.url = {url!r} must start with https:// or http://")
+    from_number = str(values.get("from_number", ""))
+    if from_number and not re.fullmatch(r"\+[1-9][0-9]{7,14}", from_number):
+        raise ConfigError(f"{path}: gateway.from_number = {from_number!r} must be E.164, e.g. +41445551234")
+    return GatewayConfig(
+        kind=kind,
+        url=url,
+        username=str(values.get("username", "")),
+        token=str(values.get("token", "")),
+        from_number=from_number,
+        # A request must end well within the outbox's 3-minute claim lease,
+        # because a stale claim is reconciled as if its request had finished.
+        timeout=_number(values, "timeout", 10.0, path, minimum=0.1, maximum=60),
+        rate_limit=_number(values, "rate_limit", 10.0, path, minimum=0.01),
+        concurrency=int(_number(values, "concurrency", 4, path, minimum=1, whole=True)),
+        price_per_segment=_number(values, "price_per_segment", 0.09, path, minimum=0.0),
+        max_segments=int(_number(values, "max_segments", 2, path, minimum=1, whole=True)),
+    )
+
+
+def _number(values: dict[str, Any], key: str, default: float, path: Path, *, minimum: float,
+            maximum: float | None = None, whole: bool = False) -> float:
+    value = values.get(key, default)
+    valid_type = isinstance(value, int) if whole else isinstance(value, int | float)
+    too_big = maximum is not None and valid_type and value > maximum
+    if isinstance(value, bool) or not valid_type or value < minimum or too_big:
+        kind = "a whole number" if whole else "a number"
+        limit = f"from {minimum:g} to {maximum:g}" if maximum is not None else f"of at least {minimum:g}"
+        raise ConfigError(f"{path}: gateway.{key} = {value!r} must be {kind} {limit}")
+    return float(value)
+
+
+def _parse_hours(text: Any, path: Path, salon_id: str) -> tuple[int, int]:
+    match = re.fullmatch(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])", str(text).strip())
+    if match is None:
+        raise ConfigError(
+            f"{path}: salons.{salon_id}.sending_hours = {text!r} is invalid: write it as \"08:00-20:00\""
+        )
+    start = int(match[1]) * 60 + int(match[2])
+    end = int(match[3]) * 60 + int(match[4])
+    if end <= start or end > 24 * 60:
+        raise ConfigError(f"{path}: salons.{salon_id}.sending_hours = {text!r} must end after it starts")
+    return start, end
+
+
+def _parse_days(names: Any, path: Path, key: str) -> frozenset[int]:
+    days: set[int] = set()
+    for name in names:
+        if str(name).lower() not in WEEKDAY_NAMES:
+            raise ConfigError(f"{path}: {key} has {name!r}: use {', '.join(WEEKDAY_NAMES)}")
+        days.add(WEEKDAY_NAMES.index(str(name).lower()))
+    if not days:
+        raise ConfigError(f"{path}: {key} is empty: list at least one day")
+    return frozenset(days)
+
+
 def _parse_salon(values: Any, path: Path, salon_id: str) -> SalonSettings:
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: [salons.{salon_id}] must be a table")
-    _reject_unknown(values, {"open_days", "canton"}, path, f"salons.{salon_id}.")
-    open_days = values.get("open_days", list(WEEKDAY_NAMES[:6]))
-    days: set[int] = set()
-    for name in open_days:
-        if str(name).lower() not in WEEKDAY_NAMES:
-            raise ConfigError(
-                f"{path}: salons.{salon_id}.open_days has {name!r}: use {', '.join(WEEKDAY_NAMES)}"
-            )
-        days.add(WEEKDAY_NAMES.index(str(name).lower()))
-    if not days:
-        raise ConfigError(f"{path}: salons.{salon_id}.open_days is empty: list at least one day")
+    allowed = {"open_days", "canton", "sender", "sending_hours", "sending_days"}
+    _reject_unknown(values, allowed, path, f"salons.{salon_id}.")
+    open_days = _parse_days(values.get("open_days", list(WEEKDAY_NAMES[:6])), path, f"salons.{salon_id}.open_days")
     canton = values.get("canton")
-    return SalonSettings(open_days=frozenset(days), canton=str(canton).upper() if canton else None)
+    sender = values.get("sender")
+    if sender is not None:
+        try:
+            sender = validate_sender(str(sender))
+        except ValueError as error:
+            raise ConfigError(f"{path}: salons.{salon_id}.sender: {error}") from error
+    start, end = _parse_hours(values.get("sending_hours", "08:00-20:00"), path, salon_id)
+    sending_days = _parse_days(values.get("sending_days", list(WEEKDAY_NAMES[:6])), path,
+                               f"salons.{salon_id}.sending_days")
+    return SalonSettings(
+        open_days=open_days,
+        canton=str(canton).upper() if canton else None,
+        sender=sender,
+        sending_hours=SendingHours(sending_days, start, end),
+    )
 
 
 def _reject_unknown(data: dict[str, Any], allowed: set[str], path: Path, prefix: str) -> None:

@@ -29,12 +29,13 @@ from smsconfirm_tui.domain.calendar import (
     zurich_now,
 )
 from smsconfirm_tui.domain.status import MessageState, StatusFacts, VisitStatus, decide_status
+from smsconfirm_tui.domain.sms_text import segment_info
 from smsconfirm_tui.domain.templates import MessageFields, render_message
 from smsconfirm_tui.domain.visits import Visit, format_local, group_visits
 from smsconfirm_tui.gateway.base import Gateway
 from smsconfirm_tui.sending import outbox
 from smsconfirm_tui.sending.replies import FetchSummary, attach_reply, dismiss_reply, fetch_replies, resolve_reply
-from smsconfirm_tui.sending.sender import Sender, SendProgress, SendSummary, reconcile
+from smsconfirm_tui.sending.sender import Sender, SendProgress, SendSummary, reconcile, refresh_deliveries
 from smsconfirm_tui.store.attention import (
     CallMark,
     call_marks,
@@ -108,10 +109,22 @@ class Attention:
 class SendPlan:
     rows: tuple[DayRow, ...]
     preview: str  # the text of the first message
+    texts: tuple[str, ...] = ()  # the text of each row's message, in row order
+    segments: int = 0  # SMS segments of all messages together
+    cost: float = 0.0  # estimated CHF: segments times the configured price per segment
+    long_messages: int = 0  # messages with more segments than the configured maximum
+    max_segments: int = 2
+    outside_hours: tuple[str, ...] = ()  # names of salons outside their sending hours now
+    supports_replies: bool = True  # whether the gateway returns client replies
+    override_hours: bool = False  # staff chose to send outside the sending hours
 
     @property
     def count(self) -> int:
         return len(self.rows)
+
+
+class SendRefused(ValueError):
+    """The send may not start. The message states why and what staff can do."""
 
 
 class Routine:
@@ -285,8 +298,12 @@ class Routine:
         )
         return render_message(fields, self.config.templates or None)
 
+    def sender_name(self, row: DayRow) -> str:
+        """Return the SMS sender: the config's name for the salon, else the salon database's."""
+        return self.config.salon_settings(row.salon.id).sender or row.salon.sender
+
     def plan_send(self, rows: list[DayRow]) -> SendPlan:
-        """Keep the rows that can get an SMS now, with a preview of the first text.
+        """Keep the rows that can get an SMS now, with their texts, segments, cost and warnings.
 
         The minimum notice is checked again at this moment, because the rows
         may have been loaded long before staff press send.
@@ -300,8 +317,24 @@ class Routine:
             and not row.client.opted_out
             and too_late_reason(row.visit.starts_at.replace(tzinfo=ZURICH), now, min_notice) is None
         )
-        preview = self.message_text(sendable[0]) if sendable else ""
-        return SendPlan(sendable, preview)
+        texts = tuple(self.message_text(row) for row in sendable)
+        counts = [segment_info(text).segments for text in texts]
+        gateway = self.config.gateway
+        outside = sorted({
+            row.salon.name for row in sendable
+            if not self.config.salon_settings(row.salon.id).sending_hours.contains(now)
+        })
+        return SendPlan(
+            rows=sendable,
+            preview=texts[0] if texts else "",
+            texts=texts,
+            segments=sum(counts),
+            cost=round(sum(counts) * gateway.price_per_segment, 2),
+            long_messages=sum(1 for count in counts if count > gateway.max_segments),
+            max_segments=gateway.max_segments,
+            outside_hours=tuple(outside),
+            supports_replies=self.supports_replies(),
+        )
 
     def send(
         self,
@@ -309,8 +342,22 @@ class Routine:
         *,
         on_progress: Callable[[SendProgress], None] | None = None,
         is_cancelled: Callable[[], bool] = lambda: False,
+        override_hours: bool = False,
     ) -> SendSummary:
-        """Write the plan's messages to the outbox, then send them."""
+        """Write the plan's messages to the outbox, then send them.
+
+        Outside a salon's sending hours this raises SendRefused, unless staff
+        override it; the override is written to the audit log.
+        """
+        override_hours = override_hours or plan.override_hours
+        if plan.outside_hours and not override_hours:
+            raise SendRefused(
+                f"outside the sending hours of {', '.join(plan.outside_hours)}: send later or override"
+            )
+        if plan.outside_hours:
+            with self.mirror.transaction():
+                self.mirror.add_audit(at=self.now(), actor=self.actor, action="send_outside_hours",
+                                      detail=f"{plan.count} SMS for {', '.join(plan.outside_hours)}")
         items = [
             outbox.OutboxItem(
                 visit_key=row.key,
@@ -318,16 +365,18 @@ class Routine:
                 client_id=row.client.id,
                 salon_id=row.salon.id,
                 to_e164=row.client.phone_e164 or "",
-                text=self.message_text(row),
-                sender=row.salon.sender,
+                text=text,
+                sender=self.sender_name(row),
                 line_ids=tuple(line.id for line in row.visit.active_lines),
             )
-            for row in plan.rows
+            for row, text in zip(plan.rows, plan.texts or [self.message_text(row) for row in plan.rows])
         ]
         gateway = self.gateway_factory()
         try:
             ids = outbox.enqueue(self.mirror, items, actor=self.actor, now=self.now(), provider=gateway.name)
+            settings = self.config.gateway
             sender = Sender(self.mirror, gateway, sender_id=_sender_id(), clock=self.clock,
+                            concurrency=settings.concurrency, rate_limit=settings.rate_limit,
                             min_notice=timedelta(hours=self.config.min_notice_hours))
             return sender.send(ids, on_progress=on_progress, is_cancelled=is_cancelled)
         finally:
@@ -340,9 +389,18 @@ class Routine:
         finally:
             gateway.close()
 
+    def fetch_deliveries(self) -> int:
+        """Fetch delivery reports for sent messages; return how many rows changed."""
+        gateway = self.gateway_factory()
+        try:
+            return refresh_deliveries(self.mirror, gateway, now=self.now())
+        finally:
+            gateway.close()
+
     # -- replies ----------------------------------------------------------
 
     def supports_replies(self) -> bool:
+        """Return whether the configured gateway returns client replies."""
         gateway = self.gateway_factory()
         try:
             return bool(gateway.supports_replies)

@@ -5,6 +5,6 @@ Each module has ``register(subparsers)``, which adds its parser and sets
 exit code.
 """
 
-from smsconfirm_tui.commands import app, check, demo_gateway, explain, sync
+from smsconfirm_tui.commands import app, check, demo_gateway, explain, send, sync
 
-COMMAND_MODULES = [app, sync, check, explain, demo_gateway]
+COMMAND_MODULES = [app, sync, check, explain, send, demo_gateway]

@@ -70,9 +70,12 @@ def run_app(args: argparse.Namespace) -> int:
     from smsconfirm_tui import i18n
 
     i18n.install(i18n.choose_language(config.language))
-    if config.gateway.kind != "demo" or not config.gateway.url:
-        print(f"smsconfirm: no SMS gateway configured: set [gateway] url and token in {paths.config_file}",
-              file=sys.stderr)
+    from smsconfirm_tui.gateway.factory import GatewaySetupError, build_gateway
+
+    try:
+        build_gateway(config.gateway).close()
+    except (GatewaySetupError, ValueError) as error:
+        print(f"smsconfirm: the SMS gateway is not set up: {error} ({paths.config_file})", file=sys.stderr)
         return 2
     if not args.no_sync:
         from smsconfirm_tui.commands.sync import run_sync
@@ -81,12 +84,10 @@ def run_app(args: argparse.Namespace) -> int:
         code = run_sync(args)
         if code != 0:
             return code
-    from smsconfirm_tui.gateway.demo import DemoGateway
     from smsconfirm_tui.routine import Routine
     from smsconfirm_tui.tui.app import SmsConfirmApp
 
-    gateway = config.gateway
-    routine = Routine(config, paths.mirror, lambda: DemoGateway(gateway.url, gateway.token, timeout=gateway.timeout))
+    routine = Routine(config, paths.mirror, lambda: build_gateway(config.gateway))
     try:
         SmsConfirmApp(routine).run()
     finally:

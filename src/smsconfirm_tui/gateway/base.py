@@ -42,6 +42,24 @@ class SendResult:
     error: str | None = None
     retry_after: float | None = None  # seconds, from a 429's Retry-After
     opted_out: bool = False  # the provider says the recipient unsubscribed
+    # True when the gateway sent a complete HTTP response (a 5xx or an unreadable
+    # 2xx body), so the request is finished there and a status lookup is reliable.
+    answered: bool = False
+
+
+@dataclass(frozen=True)
+class StatusLookup:
+    """What the outbox knows about a message, for providers that cannot find it by our reference.
+
+    Twilio takes no client reference, so its adapter finds a message by its
+    provider id or, without one, by listing messages to ``to`` created since
+    ``claimed_at`` with the same ``text``.
+    """
+
+    provider_id: str | None = None
+    to: str | None = None
+    text: str | None = None
+    claimed_at: datetime | None = None  # timezone-aware
 
 
 class DeliveryState(StrEnum):
@@ -84,7 +102,7 @@ class Gateway(Protocol):
 
     def send(self, sms: OutgoingSms) -> SendResult: ...
 
-    def delivery_report(self, reference: str) -> DeliveryReport: ...
+    def delivery_report(self, reference: str, lookup: StatusLookup | None = None) -> DeliveryReport: ...
 
     def fetch_replies(self, cursor: str | None = None) -> ReplyBatch: ...
 

@@ -20,6 +20,7 @@ from smsconfirm_tui.gateway.base import (
     ReplyBatch,
     SendOutcome,
     SendResult,
+    StatusLookup,
 )
 from smsconfirm_tui.gateway.http_util import is_e164, mask_phone, parse_retry_after, redact
 
@@ -138,6 +139,7 @@ class DemoGateway:
             return SendResult(
                 SendOutcome.UNKNOWN,
                 error=f"gateway responded with HTTP {status} and an unreadable body; the message may have been accepted",
+                answered=True,
             )
 
         code, detail = self._error_detail(response)
@@ -162,6 +164,7 @@ class DemoGateway:
             return SendResult(
                 SendOutcome.UNKNOWN,
                 error=f"gateway failed (HTTP {status}): {detail}; the message may have been accepted",
+                answered=True,
             )
         # The API defines no 1xx or 3xx responses, so whether the message was taken is unknown.
         return SendResult(
@@ -171,8 +174,8 @@ class DemoGateway:
 
     # --- delivery reports and replies ------------------------------------
 
-    def delivery_report(self, reference: str) -> DeliveryReport:
-        """Fetch the delivery state of the message ``reference``."""
+    def delivery_report(self, reference: str, lookup: StatusLookup | None = None) -> DeliveryReport:
+        """Fetch the delivery state of the message ``reference``; the demo API needs no ``lookup``."""
         response = self._get(f"/v1/messages/{quote(reference, safe='')}", {}, f"delivery report for {reference}")
         if response.status_code == 404:
             return DeliveryReport(reference, DeliveryState.NOT_FOUND)

@@ -140,6 +140,19 @@ def mark(
         )
 
 
+def set_delivery(mirror: Mirror, message_id: int, delivery: str, *, error: str | None, now: datetime) -> None:
+    """Store the provider's delivery state of a sent message, and its error if delivery failed."""
+    with mirror.transaction() as connection:
+        connection.execute(
+            "UPDATE messages SET delivery = ?, error = COALESCE(?, error), updated_at = ? WHERE id = ?",
+            (delivery, error, _stamp(now), message_id),
+        )
+
+
+def message_from_row(row: object) -> MessageRow:
+    return _message(row)  # type: ignore[arg-type]
+
+
 def stale_claims(mirror: Mirror, *, now: datetime) -> list[MessageRow]:
     """Return messages whose sender stopped mid-request, and those whose outcome is unknown."""
     rows = mirror.connection.execute(

@@ -81,6 +81,7 @@ class MessageRow:
     delivery: str | None
     sent_at: str | None
     created_at: str
+    claimed_at: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,14 @@ STATUS_LOOKS: dict[VisitStatus, StatusLook] = {
 }
 
 
+# The provider's delivery state of a sent SMS, as shown under the list.
+DELIVERY_WORDS = {
+    "accepted": N_("accepted by the gateway, not delivered yet"),
+    "delivered": N_("delivered to the phone"),
+    "failed": N_("not delivered"),
+}
+
+
 def status_text(
     status: VisitStatus, *, moved: bool = False, late: bool = False, too_late: bool = False
 ) -> Text:

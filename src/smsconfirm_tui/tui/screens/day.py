@@ -23,7 +23,7 @@ from smsconfirm_tui.routine import DayRow, Routine, SendPlan
 from smsconfirm_tui.sending.sender import SendProgress
 from smsconfirm_tui.domain.status import MessageState
 from smsconfirm_tui.tui.messages import RepliesFetched, SendFinished, SendProgressed
-from smsconfirm_tui.tui.presenters import format_day, visible_text
+from smsconfirm_tui.tui.presenters import DELIVERY_WORDS, format_day, visible_text
 from smsconfirm_tui.tui.widgets.day_list import DayList
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,9 @@ class DayScreen(Screen):
             elif row.message is not None and row.message.error:
                 detail.append(_("Error: "), style="bold")
                 detail.append(visible(row.message.error))
+            elif row.message is not None and row.message.delivery:
+                detail.append(_("Delivery: "), style="bold")
+                detail.append(_(DELIVERY_WORDS.get(row.message.delivery, row.message.delivery)))
             elif row.status is VisitStatus.INVALID_NUMBER:
                 detail.append(_("Number as typed: "), style="bold")
                 detail.append(visible(row.client.mobile_phone or row.client.home_phone or row.client.work_phone))
@@ -296,11 +299,13 @@ class DayScreen(Screen):
             self.notify(_("No ticked SMS to send."), severity="information", markup=False)
             return
 
+        dialog = SendDialog(plan, self.routine.last_sync())
+
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.start_send(plan)
+                self.start_send(dialog.chosen_plan)
 
-        self.app.push_screen(SendDialog(plan, self.routine.last_sync()), answered)
+        self.app.push_screen(dialog, answered)
 
     def start_send(self, plan: SendPlan) -> None:
         self.sending = True
@@ -372,6 +377,8 @@ class DayScreen(Screen):
     def replies_worker(self, quiet: bool) -> None:
         try:
             summary = self.routine.fetch_replies()
+            # Delivery reports come from the same gateway, so they are refreshed with the replies.
+            self.routine.fetch_deliveries()
         except GatewayError as error:
             log.warning("fetching replies failed: %s", error)
             self.post_message(RepliesFetched(None, str(error), quiet=quiet))
@@ -396,7 +403,10 @@ class DayScreen(Screen):
         summary = message.summary
         if message.quiet and summary.new == 0:
             return
-        self.notify(ngettext("{n} new reply", "{n} new replies", summary.new).format(n=summary.new), markup=False)
+        if not self.routine.supports_replies():
+            self.notify(_("This SMS gateway returns no replies; delivery reports were updated."), markup=False)
+        else:
+            self.notify(ngettext("{n} new reply", "{n} new replies", summary.new).format(n=summary.new), markup=False)
         self.load(keep_ticks=True)
 
     def action_call_list(self) -> None:

@@ -1,6 +1,8 @@
-"""The last dialog before a send: how many SMS go out now, and what they say."""
+"""The last dialog before a send: how many SMS go out now, their cost and their text."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,33 +17,77 @@ from smsconfirm_tui.routine import SendPlan
 
 
 class SendDialog(ModalScreen[bool]):
+    """Ask before a send. Outside a salon's sending hours only the override key sends.
+
+    After a "yes", ``chosen_plan`` is the plan to send, with the override set
+    when staff used it.
+    """
+
     BINDINGS = [
         Binding("escape,n,N", "cancel", _("No"), id="cancel"),
         Binding("j,J,y,Y", "confirm", _("Yes"), id="confirm"),
+        Binding("o,O", "override", _("Send anyway"), id="override", show=False),
     ]
 
     def __init__(self, plan: SendPlan, last_sync: str | None) -> None:
         super().__init__()
         self.plan = plan
+        self.chosen_plan = plan
         self.last_sync = last_sync
 
     def compose(self) -> ComposeResult:
-        question = ngettext("Send {n} SMS now?", "Send {n} SMS now?", self.plan.count).format(n=self.plan.count)
+        plan = self.plan
+        question = ngettext("Send {n} SMS now?", "Send {n} SMS now?", plan.count).format(n=plan.count)
+        cost = _("{segments} SMS segments, estimated cost CHF {cost}").format(
+            segments=plan.segments, cost=f"{plan.cost:.2f}")
         with Vertical(classes="dialog", id="send-dialog"):
             yield Label(question, classes="dialog-title", id="send-question")
+            yield Static(Text(cost), id="send-cost")
+            if plan.long_messages:
+                warning = ngettext(
+                    "{n} message is longer than {max} segments.",
+                    "{n} messages are longer than {max} segments.",
+                    plan.long_messages,
+                ).format(n=plan.long_messages, max=plan.max_segments)
+                yield Static(Text(warning, style="bold yellow"), id="send-long")
+            if not plan.supports_replies:
+                yield Static(Text(_("This SMS gateway returns no replies: answers from clients will not "
+                                    "appear here."), style="bold yellow"), id="send-no-replies")
+            if plan.outside_hours:
+                hours = _("Outside the sending hours of {salons}. Press O to send anyway; "
+                          "the audit log records it.").format(salons=", ".join(plan.outside_hours))
+                yield Static(Text(hours, style="bold red"), id="send-outside-hours")
             yield Static(_("Preview of the first message:"))
-            yield Static(Text(visible_multiline(self.plan.preview)), id="send-preview", classes="preview")
+            yield Static(Text(visible_multiline(plan.preview)), id="send-preview", classes="preview")
             with Horizontal(classes="buttons"):
-                yield Button(_("Yes, send (J)"), variant="error", id="confirm")
+                if plan.outside_hours:
+                    yield Button(_("Send anyway (O)"), variant="error", id="override")
+                else:
+                    yield Button(_("Yes, send (J)"), variant="error", id="confirm")
                 yield Button(_("No (N)"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm")
+        if event.button.id == "override":
+            self.action_override()
+        elif event.button.id == "confirm":
+            self.action_confirm()
+        else:
+            self.action_cancel()
 
     def action_confirm(self) -> None:
+        if self.plan.outside_hours:
+            self.notify(_("Outside the sending hours: press O to send anyway."), severity="warning",
+                        markup=False)
+            return
+        self.dismiss(True)
+
+    def action_override(self) -> None:
+        if not self.plan.outside_hours:
+            return
+        self.chosen_plan = replace(self.plan, override_hours=True)
         self.dismiss(True)
 
     def action_cancel(self) -> None:
