@@ -232,8 +232,13 @@ async def test_stop_sends_one_acknowledgement(demo):
         await wait_idle(app, pilot)
         await pilot.press("f6")
         await wait_idle(app, pilot)
+        assert accepted_count(demo) == before  # fetching never sends
         day_list = app.screen.query_one(DayList)
         assert day_list.rows_by_key[target.key].status is VisitStatus.OPTED_OUT
+        await pilot.press("f5")
+        assert "1 SMS jetzt versenden?" in rendered(app.screen.query_one("#send-question"))
+        await pilot.press("j")
+        await wait_idle(app, pilot)
         move_cursor_to(day_list, target.key)
         await pilot.press("p")
         assert "Die Kundin / der Kunde hat SMS abbestellt." in rendered(app.screen.query_one("#profile-number"))

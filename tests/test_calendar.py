@@ -281,3 +281,12 @@ def test_window_contains_due(calendar: SalonCalendar, today: date, offset: int, 
     is_due_or_late = due_day(calendar, visit, lead).due <= today
 
     assert (first <= visit <= last) is is_due_or_late
+
+
+def test_notice_across_spring_forward():
+    # 2030-03-31 03:00 CEST is 01:00 UTC: exactly seven hours after 18:00 UTC.
+    now = datetime(2030, 3, 30, 18, 0, tzinfo=UTC)
+    start = datetime(2030, 3, 31, 3, 0, tzinfo=ZURICH)
+    calendar = SalonCalendar(canton="ZH", open_weekdays=frozenset({0}))
+    check = check_due(calendar, start, 0, now, timedelta(hours=7))
+    assert check.state is DueState.TOO_LATE

@@ -35,6 +35,7 @@ from smsconfirm_tui.domain.visits import Visit, format_local, group_visits
 from smsconfirm_tui.gateway.base import Gateway
 from smsconfirm_tui.sending import outbox
 from smsconfirm_tui.sending.replies import FetchSummary, attach_reply, dismiss_reply, fetch_replies, resolve_reply
+from smsconfirm_tui.sending.stop_ack import count_queued_stop_acks, send_stop_acks
 from smsconfirm_tui.sending.sender import Sender, SendProgress, SendSummary, reconcile, refresh_deliveries
 from smsconfirm_tui.store.attention import (
     CallMark,
@@ -117,10 +118,12 @@ class SendPlan:
     outside_hours: tuple[str, ...] = ()  # names of salons outside their sending hours now
     supports_replies: bool = True  # whether the gateway returns client replies
     override_hours: bool = False  # staff chose to send outside the sending hours
+    stop_acks: int = 0  # queued acknowledgements of stop replies, sent with this plan
 
     @property
     def count(self) -> int:
-        return len(self.rows)
+        """Return how many SMS this plan sends: confirmations and stop acknowledgements."""
+        return len(self.rows) + self.stop_acks
 
 
 class SendRefused(ValueError):
@@ -334,6 +337,7 @@ class Routine:
             max_segments=gateway.max_segments,
             outside_hours=tuple(outside),
             supports_replies=self.supports_replies(),
+            stop_acks=count_queued_stop_acks(self.mirror),
         )
 
     def send(
@@ -378,7 +382,13 @@ class Routine:
             sender = Sender(self.mirror, gateway, sender_id=_sender_id(), clock=self.clock,
                             concurrency=settings.concurrency, rate_limit=settings.rate_limit,
                             min_notice=timedelta(hours=self.config.min_notice_hours))
-            return sender.send(ids, on_progress=on_progress, is_cancelled=is_cancelled)
+            summary = sender.send(ids, on_progress=on_progress, is_cancelled=is_cancelled)
+            if plan.stop_acks and not is_cancelled():
+                acknowledged = send_stop_acks(self.mirror, gateway, now=self.now(), sender_id=_sender_id())
+                summary.progress.total += plan.stop_acks
+                summary.progress.done += plan.stop_acks
+                summary.progress.sent += acknowledged
+            return summary
         finally:
             gateway.close()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -240,9 +240,13 @@ def too_late_reason(
     if min_notice < timedelta(0):
         raise ValueError(f"min_notice {min_notice} is negative: use zero or a positive timedelta")
     start = visit_start.astimezone(ZURICH)
-    if start <= now:
+    # Compare in UTC: datetimes that share the Zurich tzinfo compare and add
+    # by wall clock, which is off by an hour across a daylight-saving switch.
+    start_utc = visit_start.astimezone(timezone.utc)
+    now_utc = now.astimezone(timezone.utc)
+    if start_utc <= now_utc:
         return f"visit started at {start:%Y-%m-%d %H:%M}"
-    if start <= now + min_notice:
+    if start_utc <= now_utc + min_notice:
         return (
             f"visit starts at {start:%Y-%m-%d %H:%M}, "
             f"within the minimum notice of {_hours(min_notice)}"

@@ -21,7 +21,7 @@ from smsconfirm_tui.domain.replies import ReplyClass, classify_reply
 from smsconfirm_tui.domain.visits import Visit, format_local, parse_local
 from smsconfirm_tui.gateway.base import Gateway, InboundSms
 from smsconfirm_tui.gateway.http_util import mask_phone
-from smsconfirm_tui.sending.stop_ack import enqueue_stop_ack, send_stop_acks
+from smsconfirm_tui.sending.stop_ack import count_queued_stop_acks, enqueue_stop_ack
 from smsconfirm_tui.store.mirror import Mirror, visit_lines
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class FetchSummary:
     matched: int = 0
     unassigned: int = 0
     opted_out: int = 0  # clients newly opted out by a stop reply
-    acknowledged: int = 0  # stop acknowledgements the gateway accepted
+    acks_queued: int = 0  # stop acknowledgements waiting in the outbox for the next send
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,11 @@ class _Match:
 
 
 def fetch_replies(mirror: Mirror, gateway: Gateway, *, now: datetime, sender_id: str = "replies") -> FetchSummary:
-    """Fetch new replies, store them and send the acknowledgement of each new opt-out.
+    """Fetch new replies, store them and queue the acknowledgement of each new opt-out.
 
     Fetching twice stores nothing twice, because a reply is keyed by the
-    provider's id. Acknowledgements left queued by an earlier failed request
-    are sent here as well.
+    provider's id. The acknowledgements are only queued: they go out with the
+    next send that a person starts, because the program never sends on its own.
     """
     summary = FetchSummary()
     if not gateway.supports_replies:
@@ -75,7 +75,7 @@ def fetch_replies(mirror: Mirror, gateway: Gateway, *, now: datetime, sender_id:
             store_reply(mirror, gateway.name, inbound, summary, now=now)
         if batch.cursor is not None:
             mirror.set_meta(cursor_key, batch.cursor)
-    summary.acknowledged = send_stop_acks(mirror, gateway, now=now, sender_id=sender_id)
+    summary.acks_queued = count_queued_stop_acks(mirror)
     return summary
 
 

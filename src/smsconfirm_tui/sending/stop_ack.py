@@ -6,8 +6,8 @@ so its acknowledgement is queued once, and the outbox states keep it from
 being sent twice: a request whose outcome was lost stays ``unknown`` until
 ``sender.reconcile`` queries the gateway.
 
-NOTE: this is the only SMS the program sends without a person starting a
-send, because the client's own stop reply requests it.
+Fetching replies only queues an acknowledgement; it goes out with the next
+send a person starts, and the send dialog counts it.
 """
 
 from __future__ import annotations
@@ -81,10 +81,17 @@ def enqueue_stop_ack(
     )
 
 
+def count_queued_stop_acks(mirror: Mirror) -> int:
+    row = mirror.connection.execute(
+        "SELECT COUNT(*) FROM messages WHERE kind = ? AND state = ?", (KIND, MessageState.QUEUED)
+    ).fetchone()
+    return int(row[0])
+
+
 def send_stop_acks(mirror: Mirror, gateway: Gateway, *, now: datetime, sender_id: str) -> int:
     """Send every queued acknowledgement once; return how many the gateway accepted.
 
-    A request that the gateway returns as RETRY stays queued for the next fetch,
+    A request that the gateway returns as RETRY stays queued for the next send,
     up to the sender's attempt limit.
     """
     ids = [
@@ -104,7 +111,7 @@ def send_stop_acks(mirror: Mirror, gateway: Gateway, *, now: datetime, sender_id
             accepted += 1
         elif result.outcome is SendOutcome.RETRY and message.attempts < MAX_ATTEMPTS:
             outbox.mark(mirror, message.id, MessageState.QUEUED, now=now, error=result.error)
-            log.info("stop acknowledgement %s to %s: retry on the next fetch (%s)", message.reference, masked,
+            log.info("stop acknowledgement %s to %s: retry on the next send (%s)", message.reference, masked,
                      result.error)
         elif result.outcome is SendOutcome.UNKNOWN:
             outbox.mark(mirror, message.id, MessageState.UNKNOWN, now=now, error=result.error)

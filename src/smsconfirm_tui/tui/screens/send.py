@@ -43,6 +43,13 @@ class SendDialog(ModalScreen[bool]):
         with Vertical(classes="dialog", id="send-dialog"):
             yield Label(question, classes="dialog-title", id="send-question")
             yield Static(Text(cost), id="send-cost")
+            if plan.stop_acks:
+                acks = ngettext(
+                    "including {n} acknowledgement of a STOP reply",
+                    "including {n} acknowledgements of STOP replies",
+                    plan.stop_acks,
+                ).format(n=plan.stop_acks)
+                yield Static(Text(acks), id="send-stop-acks")
             if plan.long_messages:
                 warning = ngettext(
                     "{n} message is longer than {max} segments.",
