@@ -22,7 +22,6 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 
@@ -31,32 +30,27 @@ from smsconfirm_tui.store.mirror import Mirror
 from smsconfirm_tui.sync.errors import (
     MAX_SKIPPED_DETAILS,
     SkippedRow,
-    SyncCancelled,
     SyncError,
     SyncSummary,
     TableSummary,
 )
+from smsconfirm_tui.sync.appointments import merge_appointments
+from smsconfirm_tui.sync.batches import (
+    BATCH_ROWS,
+    ProgressCallback,
+    SyncProgress,
+    check_cancelled,
+    drop_secondary_indexes,
+)
 from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, SOURCE_TABLES, Source
+
+__all__ = ["SyncProgress", "merge_source"]
 
 log = logging.getLogger(__name__)
 
-APPOINTMENT_STATES = ("booked", "cancelled", "done", "no_show")
-
-# Rows per executemany call while staging; also how often progress is reported.
-BATCH_ROWS = 5000
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    """Where a running sync is: reading a table from the source, or merging."""
-
-    step: str  # "read" or "merge"
-    table: str
-    done: int  # rows read so far (read), tables merged so far (merge)
-    total: int | None  # rows in the table when the source can count them; 3 tables when merging
-
-
-ProgressCallback = Callable[[SyncProgress], None]
+# Salons and clients are staged and merged in SQL; appointments, by far the
+# largest table, are merged while they stream from the source (appointments.py).
+STAGED_TABLES = ("salons", "clients")
 
 
 def merge_source(
@@ -78,26 +72,30 @@ def merge_source(
     connection = mirror.connection
     summary = SyncSummary()
     try:
-        for table in SOURCE_TABLES:
+        for table in STAGED_TABLES:
             _stage(connection, source, table, progress, is_cancelled)
         with mirror.transaction():
-            for number, table in enumerate(SOURCE_TABLES):
-                if is_cancelled():
-                    raise SyncCancelled("the sync was cancelled; the mirror is unchanged")
-                if progress:
-                    progress(SyncProgress("merge", table, number, len(SOURCE_TABLES)))
-                if table == "clients":
-                    counts = _merge_clients(mirror, summary, now, actor)
-                else:
-                    counts = _merge_plain(connection, table, summary)
-                summary.add(table, counts)
+            check_cancelled(is_cancelled)
+            if progress:
+                progress(SyncProgress("merge", "salons", 0, len(SOURCE_TABLES)))
+            summary.add("salons", _merge_plain(connection, "salons", summary))
+            if progress:
+                progress(SyncProgress("merge", "clients", 1, len(SOURCE_TABLES)))
+            summary.add("clients", _merge_clients(mirror, summary, now, actor))
+            check_cancelled(is_cancelled)
+            summary.add("appointments", merge_appointments(connection, source, summary, progress, is_cancelled))
             mirror.set_meta("last_sync_at", now.isoformat(timespec="seconds"))
     finally:
-        for table in SOURCE_TABLES:
+        for table in STAGED_TABLES:
             connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
         connection.execute("DROP TABLE IF EXISTS temp.client_changes")
+        connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
     summary.seconds = time.perf_counter() - started
     log.info("sync from %s: %s", source.describe(), summary.describe())
+    for skipped in summary.skipped:
+        log.warning("sync skipped %s %r (line %s): %s", skipped.table, skipped.row_id, skipped.line, skipped.reason)
+    if summary.skipped_total > len(summary.skipped):
+        log.warning("sync skipped %d more rows without details", summary.skipped_total - len(summary.skipped))
     return summary
 
 
@@ -142,8 +140,7 @@ def _stage(
             if len(batch) >= BATCH_ROWS:
                 _insert_batch(connection, insert, batch, table)
                 batch.clear()
-                if is_cancelled():
-                    raise SyncCancelled("the sync was cancelled; the mirror is unchanged")
+                check_cancelled(is_cancelled)
                 if progress:
                     progress(SyncProgress("read", table, count, total))
         if batch:
@@ -169,20 +166,6 @@ def _insert_batch(connection: sqlite3.Connection, insert: str, batch: list[tuple
 # -- step 2: checks shared by every table ----------------------------------------
 
 
-def _valid_time_sql(column: str) -> str:
-    """Return SQL that is true when ``column`` holds an existing local time ``YYYY-MM-DD HH:MM[:SS]``.
-
-    SQLite's date functions accept a day 31 in every month; turning the text
-    into a Julian day and back catches that, because 2026-02-31 comes back
-    as 2026-03-03.
-    """
-    return (
-        f"(length({column}) IN (16, 19) AND substr({column}, 11, 1) = ' ' AND "
-        f"strftime(CASE length({column}) WHEN 16 THEN '%Y-%m-%d %H:%M' ELSE '%Y-%m-%d %H:%M:%S' END, "
-        f"julianday({column})) = {column})"
-    )
-
-
 # A yes/no column as 1 or 0; NULL when the text is neither.
 _FLAG_SQL = (
     "CASE WHEN lower(trim(confirm_sms)) IN ('1', 'true', 'ja', 'j', 'yes', 'y', 'x', 'oui', 'si') THEN 1 "
@@ -201,19 +184,6 @@ _PROBLEMS: dict[str, str] = {
         "OR length(trim(confirm_days)) > 3) THEN 'confirm_days ' || quote(confirm_days) "
         "|| ' is not a whole number of days'"
     ),
-    "appointments": (
-        "WHEN coalesce(id, '') = '' THEN 'empty id' "
-        "WHEN NOT EXISTS (SELECT 1 FROM main.clients c WHERE c.id = s.client_id AND c.removed = 0) "
-        "THEN 'unknown client ' || quote(client_id) "
-        "WHEN NOT EXISTS (SELECT 1 FROM main.salons l WHERE l.id = s.salon_id AND l.removed = 0) "
-        "THEN 'unknown salon ' || quote(salon_id) "
-        f"WHEN NOT coalesce({_valid_time_sql('starts_at')}, 0) THEN 'start time ' || quote(starts_at) "
-        "|| ' is not a valid date and time (YYYY-MM-DD HH:MM or dd.mm.yyyy HH:MM)' "
-        f"WHEN coalesce(ends_at, '') <> '' AND NOT {_valid_time_sql('ends_at')} THEN 'end time ' "
-        "|| quote(ends_at) || ' is not a valid date and time (YYYY-MM-DD HH:MM or dd.mm.yyyy HH:MM)' "
-        f"WHEN status IS NULL OR status NOT IN ({', '.join(repr(state) for state in APPOINTMENT_STATES)}) "
-        f"THEN 'status ' || quote(status) || ' is not one of {', '.join(APPOINTMENT_STATES)}'"
-    ),
 }
 
 # How each staged column becomes the value the mirror stores.
@@ -224,11 +194,6 @@ _NORMALISED: dict[str, dict[str, str]] = {
         "language": "lower(trim(coalesce(language, '')))",
         "confirm_sms": _FLAG_SQL,
         "confirm_days": _DAYS_SQL,
-    },
-    "appointments": {
-        **{column: f"coalesce({column}, '')" for column in SOURCE_COLUMNS["appointments"]},
-        "starts_at": "substr(starts_at, 1, 16)",
-        "ends_at": "substr(coalesce(ends_at, ''), 1, 16)",
     },
 }
 
@@ -272,7 +237,7 @@ def _count(connection: sqlite3.Connection, sql: str) -> int:
     return int(connection.execute(sql).fetchone()[0])
 
 
-# -- step 2: salons and appointments -----------------------------------------------
+# -- step 2: salons -----------------------------------------------
 
 
 def _merge_plain(connection: sqlite3.Connection, table: str, summary: SyncSummary) -> TableSummary:
@@ -284,7 +249,7 @@ def _merge_plain(connection: sqlite3.Connection, table: str, summary: SyncSummar
     before = _count(connection, f"SELECT count(*) FROM main.{table}")
     staged = _count(connection, f"SELECT count(*) FROM temp.stage_{table} WHERE problem IS NULL")
 
-    rebuild = _drop_secondary_indexes(connection, table) if before == 0 else []
+    rebuild = drop_secondary_indexes(connection, table) if before == 0 else []
     target = ", ".join(f"{table}.{column}" for column in columns[1:])
     incoming = ", ".join(f"excluded.{column}" for column in columns[1:])
     cursor = connection.execute(
@@ -303,22 +268,6 @@ def _merge_plain(connection: sqlite3.Connection, table: str, summary: SyncSummar
     counts.unchanged = staged - written
     counts.removed = _mark_removed(connection, table)
     return counts
-
-
-def _drop_secondary_indexes(connection: sqlite3.Connection, table: str) -> list[str]:
-    """Drop the table's own indexes and return the statements that make them again.
-
-    Building an index once after a bulk insert is faster than updating it
-    for every row. Only done when the table is empty, inside the sync's
-    transaction, so a failed sync rolls the drop back.
-    """
-    indexes = connection.execute(
-        "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-        (table,),
-    ).fetchall()
-    for name, _ in indexes:
-        connection.execute(f"DROP INDEX main.{name}")
-    return [sql for _, sql in indexes]
 
 
 # -- step 2: clients ------------------------------------------------------------
@@ -360,7 +309,7 @@ def _merge_clients(mirror: Mirror, summary: SyncSummary, now: datetime, actor: s
         f"WHERE c.old_id IS NULL OR ({', '.join(f'c.old_{column}' for column in columns[1:])}, c.old_removed) "
         f"IS NOT ({', '.join(f's.{column}' for column in columns[1:])}, 0)"
     )
-    rebuild = _drop_secondary_indexes(connection, "clients") if _count(
+    rebuild = drop_secondary_indexes(connection, "clients") if _count(
         connection, "SELECT count(*) FROM main.clients"
     ) == 0 else []
     all_columns = (*columns, *PHONE_COLUMNS, "removed")
