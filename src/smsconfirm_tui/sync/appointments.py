@@ -79,8 +79,6 @@ def _batches(source: Source) -> Iterator[tuple[int, list[dict[str, object]]]]:
     count = 0
     try:
         for count, row in enumerate(rows, start=1):
-            if LINE_KEY not in row:
-                row[LINE_KEY] = count
             batch.append(row)
             if len(batch) >= BATCH_ROWS:
                 yield count, batch
@@ -118,13 +116,13 @@ class _Merger:
     # -- one batch --------------------------------------------------------
 
     def merge_batch(self, batch: list[dict[str, object]]) -> None:
-        good: list[tuple[int, tuple[str, ...]]] = []  # (line, values)
+        good: list[tuple[int | None, tuple[str, ...]]] = []  # (line in a CSV file, values)
         for row in batch:
             values, problem = self._check(row)
             if problem is None:
-                good.append((row[LINE_KEY], values))
+                good.append((row.get(LINE_KEY), values))
             else:
-                self._skip(values[0], problem, row[LINE_KEY])
+                self._skip(values[0], problem, row.get(LINE_KEY))
         if self.first_load:
             self._insert(good)
         else:
@@ -135,7 +133,7 @@ class _Merger:
         try:
             values = _VALUES(row)
         except KeyError as error:
-            raise SyncError(f"row {row.get(LINE_KEY)} of appointments has no column {error.args[0]!r}") from error
+            raise SyncError(f"an appointment row from the source has no column {error.args[0]!r}") from error
         if not _all_text(values):
             values = tuple(map(_text, values))
         row_id, client_id, salon_id, starts_at, ends_at, _, _, status, _ = values
@@ -165,7 +163,7 @@ class _Merger:
             # A skipped line keeps its old mirror copy: it is not gone from the source.
             self.connection.execute("INSERT OR IGNORE INTO temp.seen_appointments (id) VALUES (?)", (row_id,))
 
-    def _insert(self, good: list[tuple[int, tuple[str, ...]]]) -> None:
+    def _insert(self, good: list[tuple[int | None, tuple[str, ...]]]) -> None:
         connection = self.connection
         connection.execute("SAVEPOINT appointment_batch")
         cursor = connection.executemany(_INSERT, [values for _, values in good])
@@ -179,10 +177,10 @@ class _Merger:
             if connection.execute(_INSERT, values).rowcount:
                 self.counts.new += 1
             else:
-                self._skip(values[0], "repeats the id of an earlier line", line)
+                self._skip(values[0], "repeats an id that an earlier row has", line)
         connection.execute("RELEASE appointment_batch")
 
-    def _upsert(self, good: list[tuple[int, tuple[str, ...]]]) -> None:
+    def _upsert(self, good: list[tuple[int | None, tuple[str, ...]]]) -> None:
         connection = self.connection
         connection.execute("SAVEPOINT appointment_batch")
         cursor = connection.executemany(
@@ -197,7 +195,7 @@ class _Merger:
                 ).rowcount:
                     kept.append((line, values))
                 else:
-                    self._skip(values[0], "repeats the id of an earlier line", line)
+                    self._skip(values[0], "repeats an id that an earlier row has", line)
             good = kept
         existing = self._existing([values[0] for _, values in good])
         writes = []

@@ -22,7 +22,7 @@ class SkippedRow:
     table: str
     row_id: str
     reason: str
-    line: int | None = None  # line or row number in the source, when known
+    line: int | None = None  # the line in a CSV export; None for database sources
 
 
 @dataclass

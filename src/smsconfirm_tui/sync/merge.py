@@ -113,13 +113,13 @@ def _stage(
     columns = SOURCE_COLUMNS[table]
     connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
     connection.execute(
-        f"CREATE TEMP TABLE stage_{table} (seq INTEGER PRIMARY KEY, "
+        f"CREATE TEMP TABLE stage_{table} (seq INTEGER PRIMARY KEY, line INTEGER, "
         + ", ".join(f"{column} TEXT" for column in columns)
         + ", problem TEXT)"
     )
     insert = (
-        f"INSERT INTO temp.stage_{table} (seq, {', '.join(columns)}, problem) "
-        f"VALUES ({', '.join('?' * (len(columns) + 2))})"
+        f"INSERT INTO temp.stage_{table} (seq, line, {', '.join(columns)}, problem) "
+        f"VALUES ({', '.join('?' * (len(columns) + 3))})"
     )
     total = source.count(table)
     if progress:
@@ -136,7 +136,7 @@ def _stage(
                 raise SyncError(
                     f"{source.describe()}: row {count} of {table} has no column {error.args[0]!r}"
                 ) from error
-            batch.append((row.get(LINE_KEY, count), *values, row.get(PROBLEM_KEY)))
+            batch.append((count, row.get(LINE_KEY), *values, row.get(PROBLEM_KEY)))
             if len(batch) >= BATCH_ROWS:
                 _insert_batch(connection, insert, batch, table)
                 batch.clear()
@@ -157,8 +157,6 @@ def _stage(
 def _insert_batch(connection: sqlite3.Connection, insert: str, batch: list[tuple[object, ...]], table: str) -> None:
     try:
         connection.executemany(insert, batch)
-    except sqlite3.IntegrityError as error:
-        raise SyncError(f"the source gave the same line number twice in {table}: {error}") from error
     except (sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError) as error:
         raise SyncError(f"the source gave a value of {table} that is not text or a number: {error}") from error
 
@@ -208,8 +206,7 @@ def _mark_problems(connection: sqlite3.Connection, table: str) -> None:
     )
     # The first valid row of an id wins; later rows with the same id are skipped.
     connection.execute(
-        f"UPDATE temp.stage_{table} AS later SET problem = 'repeats the id of line ' || "
-        f"(SELECT min(seq) FROM temp.stage_{table} AS first WHERE first.id = later.id AND first.problem IS NULL) "
+        f"UPDATE temp.stage_{table} AS later SET problem = 'repeats an id that an earlier row has' "
         f"WHERE problem IS NULL AND EXISTS (SELECT 1 FROM temp.stage_{table} AS first "
         "WHERE first.id = later.id AND first.seq < later.seq AND first.problem IS NULL)"
     )
@@ -217,10 +214,10 @@ def _mark_problems(connection: sqlite3.Connection, table: str) -> None:
 
 def _collect_skipped(connection: sqlite3.Connection, table: str, summary: SyncSummary) -> int:
     rows = connection.execute(
-        f"SELECT seq, coalesce(id, ''), problem FROM temp.stage_{table} WHERE problem IS NOT NULL "
+        f"SELECT line, coalesce(id, ''), problem FROM temp.stage_{table} WHERE problem IS NOT NULL "
         f"ORDER BY seq LIMIT {MAX_SKIPPED_DETAILS}"
     ).fetchall()
-    summary.skipped.extend(SkippedRow(table, str(row_id), reason, seq) for seq, row_id, reason in rows)
+    summary.skipped.extend(SkippedRow(table, str(row_id), reason, line) for line, row_id, reason in rows)
     return connection.execute(f"SELECT count(*) FROM temp.stage_{table} WHERE problem IS NOT NULL").fetchone()[0]
 
 

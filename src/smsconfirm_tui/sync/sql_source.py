@@ -65,7 +65,9 @@ class SqlSource:
     def _make_read_only(self) -> None:
         dialect = self.engine.dialect.name
         if dialect == "postgresql":
+            # This sets the default for the following transactions, so end the current one.
             self.connection.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            self.connection.commit()
         elif dialect == "sqlite":
             self.connection.exec_driver_sql("PRAGMA query_only = ON")
 
