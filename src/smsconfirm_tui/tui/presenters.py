@@ -7,7 +7,7 @@ Every value that came from the salon database or a reply is wrapped in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from rich.text import Text
 
@@ -55,6 +55,17 @@ def weekday(day: date) -> str:
 def format_day(day: date) -> str:
     """Format a day as ``Fr 04.12.2026``."""
     return f"{weekday(day)} {day:%d.%m.%Y}"
+
+
+def sync_label(moment: datetime | None, today: date, *, stale: bool) -> Text:
+    """Describe when the mirror was last synced, in warning colours when it is too old."""
+    if moment is None:
+        text = _("never synced")
+    elif moment.date() == today:
+        text = _("synced today {time}").format(time=f"{moment:%H:%M}")
+    else:
+        text = _("synced {when}").format(when=f"{moment:%d.%m.%Y %H:%M}")
+    return Text(text, style="bold yellow" if stale else "dim")
 
 
 # (column id, label msgid, width) per view. The widths fit 80 columns with
