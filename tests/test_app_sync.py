@@ -16,7 +16,12 @@ TOMORROW = date(2026, 12, 5)
 
 def add_visit(salon_db, appointment_id: str, starts_at: str) -> None:
     connection = sqlite3.connect(salon_db)
-    client_id = connection.execute("SELECT id FROM clients ORDER BY id LIMIT 1").fetchone()[0]
+    # A client without a visit that day, so that the line makes a visit of its own.
+    client_id = connection.execute(
+        "SELECT id FROM clients WHERE id NOT IN (SELECT client_id FROM appointments WHERE starts_at LIKE ?) "
+        "ORDER BY id LIMIT 1",
+        (starts_at[:10] + "%",),
+    ).fetchone()[0]
     connection.execute(
         "INSERT INTO appointments VALUES (?, ?, 'S1', ?, ?, 'Schneiden', 'Anna', 'booked', '2026-12-04 08:30:00')",
         (appointment_id, client_id, starts_at, starts_at[:11] + "23:30"),
