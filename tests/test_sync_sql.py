@@ -283,3 +283,12 @@ def test_postgres_wrong_password_hidden(pg_url):
     assert "falsches-geheimnis" not in str(raised.value)
     assert "password authentication failed" in str(raised.value)
     assert "cannot connect to database postgresql+psycopg://smsconfirm:***@" in str(raised.value)
+
+
+def test_sql_server_driver_wired():
+    # Port 1 on loopback refuses at once: this checks the pymssql dialect and the hidden password only.
+    with pytest.raises(SyncError) as raised:
+        SqlSource("mssql+pymssql://reader:geheim@127.0.0.1:1/salon?login_timeout=2")
+    message = str(raised.value)
+    assert message.startswith("cannot connect to database mssql+pymssql://reader:***@127.0.0.1:1/salon")
+    assert "geheim" not in message
