@@ -78,13 +78,16 @@ class SalonData:
         connection = sqlite3.connect(path)
         try:
             for table, columns in SOURCE_COLUMNS.items():
-                kept = [column for column in columns if (drop_columns or {}).get(table) != column]
-                connection.execute(
-                    f"CREATE TABLE {table} ({', '.join(c + (' PRIMARY KEY' if c == 'id' and table != 'appointments' else '') for c in kept)})"
-                )
+                written = [column for column in columns if (drop_columns or {}).get(table) != column]
+                # Appointment ids are no primary key here, so that a test can repeat one.
+                definitions = [
+                    column + (" PRIMARY KEY" if column == "id" and table != "appointments" else "")
+                    for column in written
+                ]
+                connection.execute(f"CREATE TABLE {table} ({', '.join(definitions)})")
                 connection.executemany(
-                    f"INSERT INTO {table} ({', '.join(kept)}) VALUES ({', '.join('?' * len(kept))})",
-                    [tuple(row[column] for column in kept) for row in self.table(table)],
+                    f"INSERT INTO {table} ({', '.join(written)}) VALUES ({', '.join('?' * len(written))})",
+                    [tuple(row[column] for column in written) for row in self.table(table)],
                 )
             connection.commit()
         finally:

@@ -232,6 +232,7 @@ def test_postgres_configured_queries_and_bad_rows(mirror, pg_schema):
     connection, schema, url = pg_schema
     data = SalonData()
     data.appointments.append(appointment("A9", "K404"))
+
     connection.execute(
         f"CREATE TABLE {schema}.filialen (filiale text, name text, telefon text, kanton text, absender text);"
         f"CREATE TABLE {schema}.kunden (kunden_nr integer, vorname text, nachname text, natel text,"

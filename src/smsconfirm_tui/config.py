@@ -38,7 +38,7 @@ class SalonSettings:
 
 @dataclass(frozen=True)
 class SourceConfig:
-    """Where the salon database is read from.
+    """The salon database to read, and how.
 
     ``kind`` is ``sqlite`` (a file in the salon database shape), ``sql`` (a
     SQLAlchemy URL with optional queries per table) or ``csv`` (one export
@@ -243,9 +243,11 @@ def _parse_csv_source(value: dict[str, Any], path: Path) -> SourceConfig:
     if not isinstance(columns, dict):
         raise ConfigError(f"{path}: [source.columns] must contain one table per salon database table")
     _reject_unknown(columns, set(SOURCE_TABLES), path, "source.columns.")
+
     mapping: dict[str, dict[str, str | tuple[str, str]]] = {}
     for table, table_columns in columns.items():
         mapping[table] = _parse_column_mapping(table, table_columns, path)
+
     delimiter = value.get("delimiter")
     if delimiter is not None and delimiter not in CSV_DELIMITERS:
         raise ConfigError(f"{path}: source.delimiter = {delimiter!r} is not supported: use \";\", \",\" or \"\\t\"")

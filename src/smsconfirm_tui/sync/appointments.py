@@ -188,15 +188,15 @@ class _Merger:
         )
         if cursor.rowcount != len(good):
             connection.execute("ROLLBACK TO appointment_batch")
-            kept = []
+            first_seen = []
             for line, values in good:
                 if connection.execute(
                     "INSERT OR IGNORE INTO temp.seen_appointments (id) VALUES (?)", (values[0],)
                 ).rowcount:
-                    kept.append((line, values))
+                    first_seen.append((line, values))
                 else:
                     self._skip(values[0], "repeats an id that an earlier row has", line)
-            good = kept
+            good = first_seen
         existing = self._existing([values[0] for _, values in good])
         writes = []
         for _, values in good:

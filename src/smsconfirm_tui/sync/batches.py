@@ -14,7 +14,7 @@ BATCH_ROWS = 5000
 
 @dataclass(frozen=True)
 class SyncProgress:
-    """Where a running sync is: reading a table from the source, or merging."""
+    """The step a running sync is at: reading a table from the source, or merging."""
 
     step: str  # "read" or "merge"
     table: str

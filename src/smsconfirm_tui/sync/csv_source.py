@@ -4,7 +4,7 @@ Swiss salon systems export CSV files as Excel on Windows writes them: ``;``
 or ``,`` as separator, UTF-8 with or without a byte order mark, or
 Windows-1252, dates as ``dd.mm.yyyy`` or ``yyyy-mm-dd``, and times with or
 without seconds. A column mapping in the config names the export header for
-each salon database column; a time may also come from a date column and a
+each salon database column. A time may also come from a date column and a
 time column.
 
 Before a file is read, it is scanned once in binary: this finds the
@@ -43,7 +43,7 @@ _UTF16_AND_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16
 
 @dataclass(frozen=True)
 class _ColumnPlan:
-    """Where one salon database column comes from in a CSV row."""
+    """The source of one salon database column in a CSV row."""
 
     column: str
     position: int | None  # None: the mapping leaves the column empty

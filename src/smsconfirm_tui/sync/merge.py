@@ -1,9 +1,9 @@
 """Merge the salon database into the mirror without losing local state.
 
-A sync has two steps. First every source row is copied as it is into a
-temporary staging table of the mirror's connection; temporary tables live
-outside the mirror file, so this step changes nothing in the mirror and
-holds no lock on it. Then one ``BEGIN IMMEDIATE`` transaction checks the
+A sync has two steps. First the salons and clients are copied as they are
+into temporary staging tables of the mirror's connection. Temporary tables
+live outside the mirror file, so this step changes nothing in the mirror
+and holds no lock on it. Then one ``BEGIN IMMEDIATE`` transaction checks the
 staged rows and merges them in SQL: a row that is bad on its own is skipped
 with its id and reason, only new or changed rows are written, and rows gone
 from the source are marked as removed, never deleted, so their messages and
@@ -121,9 +121,11 @@ def _stage(
         f"INSERT INTO temp.stage_{table} (seq, line, {', '.join(columns)}, problem) "
         f"VALUES ({', '.join('?' * (len(columns) + 3))})"
     )
+
     total = source.count(table)
     if progress:
         progress(SyncProgress("read", table, 0, total))
+
     values_of = itemgetter(*columns)
     batch: list[tuple[object, ...]] = []
     count = 0
@@ -149,6 +151,7 @@ def _stage(
         close = getattr(rows, "close", None)
         if close is not None:
             close()
+
     connection.execute(f"CREATE INDEX temp.stage_{table}_id ON stage_{table} (id)")
     if progress:
         progress(SyncProgress("read", table, count, total if total is not None else count))
@@ -184,7 +187,7 @@ _PROBLEMS: dict[str, str] = {
     ),
 }
 
-# How each staged column becomes the value the mirror stores.
+# SQL expressions that turn each staged column into the value the mirror stores.
 _NORMALISED: dict[str, dict[str, str]] = {
     "salons": {column: f"coalesce({column}, '')" for column in SOURCE_COLUMNS["salons"]},
     "clients": {
@@ -370,7 +373,7 @@ def _resolve_profile_conflict(mirror: Mirror, row: dict[str, object], now: datet
     source_profile = (row["confirm_sms"], row["confirm_days"], row["language"])
     old_profile = (row["old_confirm_sms"], row["old_confirm_days"], row["old_language"])
     if old_profile == source_profile:
-        return  # the source changed other fields; the local edit stands
+        return  # the source changed other fields, so the local edit is kept
     local_profile = tuple(edit)[:3]
     if str(row["updated_at"]) <= edit["edited_at"]:
         mirror.add_audit(
