@@ -4,11 +4,11 @@ Appointments are by far the largest table, so they skip the staging table
 that salons and clients use: each batch of source rows is checked in
 Python and written straight into the mirror, inside the sync's
 transaction. On the first sync (an empty table) the rows are plainly
-inserted and the indexes built once at the end. On later syncs the batch's
-mirror rows are read by id and compared as tuples, so only new and changed
-lines are written. The ids seen go to a temporary table, which finds
-repeated ids and the lines gone from the source without keeping any id in
-Python's memory.
+inserted and the indexes built once at the end. On later syncs an upsert
+writes a row only when it is new or a value differs, and a temporary
+trigger counts the new ones. The ids seen go to a temporary table, which
+finds repeated ids and the lines gone from the source without keeping any
+id in Python's memory.
 """
 
 from __future__ import annotations
@@ -36,13 +36,15 @@ _INSERT = (
     f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) VALUES ({', '.join('?' * len(COLUMNS))}, 0) "
     "ON CONFLICT (id) DO NOTHING"
 )
+# Writes a row only when it is new or one of its values differs, so that
+# SQLite compares the rows in C and the rowcount is the rows written.
 _UPSERT = (
     f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) VALUES ({', '.join('?' * len(COLUMNS))}, 0) "
     f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in COLUMNS[1:])}, "
-    "removed = 0"
+    f"removed = 0 WHERE ({', '.join(f'appointments.{column}' for column in COLUMNS[1:])}, appointments.removed) "
+    f"IS NOT ({', '.join(f'excluded.{column}' for column in COLUMNS[1:])}, 0)"
 )
 _VALUES = itemgetter(*COLUMNS)
-_SELECT_EXISTING = f"SELECT {', '.join(COLUMNS)}, removed FROM main.appointments WHERE id IN "
 
 
 def merge_appointments(
@@ -112,6 +114,14 @@ class _Merger:
         else:
             connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
             connection.execute("CREATE TEMP TABLE seen_appointments (id TEXT PRIMARY KEY) WITHOUT ROWID")
+            # Counts the rows the upsert inserts, to tell new rows from changed ones.
+            connection.execute("DROP TABLE IF EXISTS temp.new_appointments")
+            connection.execute("CREATE TEMP TABLE new_appointments (count INTEGER NOT NULL)")
+            connection.execute("INSERT INTO temp.new_appointments VALUES (0)")
+            connection.execute(
+                "CREATE TEMP TRIGGER count_new_appointments AFTER INSERT ON main.appointments "
+                "BEGIN UPDATE new_appointments SET count = count + 1; END"
+            )
 
     # -- one batch --------------------------------------------------------
 
@@ -197,29 +207,17 @@ class _Merger:
                 else:
                     self._skip(values[0], "repeats an id that an earlier row has", line)
             good = first_seen
-        existing = self._existing([values[0] for _, values in good])
-        writes = []
-        for _, values in good:
-            old = existing.get(values[0])
-            if old is None:
-                self.counts.new += 1
-            elif old != (*values, 0):
-                self.counts.changed += 1
-            else:
-                self.counts.unchanged += 1
-                continue
-            writes.append(values)
-        if writes:
-            connection.executemany(_UPSERT, writes)
+        if good:
+            new_before = self._new_count()
+            written = connection.executemany(_UPSERT, [values for _, values in good]).rowcount
+            new = self._new_count() - new_before
+            self.counts.new += new
+            self.counts.changed += written - new
+            self.counts.unchanged += len(good) - written
         connection.execute("RELEASE appointment_batch")
 
-    def _existing(self, ids: list[str]) -> dict[str, tuple[object, ...]]:
-        if not ids:
-            return {}
-        cursor = self.connection.cursor()
-        cursor.row_factory = None  # plain tuples, to compare with the source's values
-        cursor.execute(_SELECT_EXISTING + f"({', '.join('?' * len(ids))})", ids)
-        return {row[0]: row for row in cursor}
+    def _new_count(self) -> int:
+        return self.connection.execute("SELECT count FROM temp.new_appointments").fetchone()[0]
 
     # -- after the last batch ---------------------------------------------
 
@@ -227,6 +225,7 @@ class _Merger:
         for statement in self.rebuild:
             self.connection.execute(statement)
         if not self.first_load:
+            self.connection.execute("DROP TRIGGER temp.count_new_appointments")
             cursor = self.connection.execute(
                 "UPDATE main.appointments SET removed = 1 WHERE removed = 0 AND NOT EXISTS "
                 "(SELECT 1 FROM temp.seen_appointments AS seen WHERE seen.id = appointments.id)"

@@ -90,6 +90,7 @@ def merge_source(
             connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
         connection.execute("DROP TABLE IF EXISTS temp.client_changes")
         connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
+        connection.execute("DROP TABLE IF EXISTS temp.new_appointments")  # drops its trigger too
     summary.seconds = time.perf_counter() - started
     log.info("sync from %s: %s", source.describe(), summary.describe())
     for skipped in summary.skipped:
