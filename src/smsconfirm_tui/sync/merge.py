@@ -3,17 +3,18 @@
 A sync has two steps. First the salons and clients are copied as they are
 into temporary staging tables of the mirror's connection. Temporary tables
 live outside the mirror file, so this step changes nothing in the mirror
-and holds no lock on it. Then one ``BEGIN IMMEDIATE`` transaction checks the
-staged rows and merges them in SQL: a row that is bad on its own is skipped
-with its id and reason, only new or changed rows are written, and rows gone
-from the source are marked as removed, never deleted, so their messages and
-replies keep their context. The mirror is either fully updated or
-unchanged.
+and holds no lock on it. Then one ``BEGIN IMMEDIATE`` transaction checks
+and merges them in SQL, and streams the appointments into the mirror
+(appointments.py). A row that is bad on its own is skipped with its id and
+reason. Only new or changed rows are written. Rows gone from the source are
+marked as removed, never deleted, so that their messages and replies keep
+their context. The mirror is either fully updated or unchanged.
 
-Local state lives in tables that the merge never writes (messages, replies,
-opt-outs, the audit log), except for ``profile_edits``: between a local
-profile edit and a later change of the same client in the source, the later
-one wins, and the audit log records both values.
+Local state lives in tables whose rows the merge never changes: messages,
+replies, opt-outs and the audit log, to which it only appends. The
+exception is ``profile_edits``. Between a local profile edit and a later
+change of the same client in the source, the later one wins, and the audit
+log records both values.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def _insert_batch(connection: sqlite3.Connection, insert: str, batch: list[tuple
         raise SyncError(f"the source gave a value of {table} that is not text or a number: {error}") from error
 
 
-# -- step 2: checks shared by every table ----------------------------------------
+# -- step 2: checks of the staged tables ----------------------------------------
 
 
 # A yes/no column as 1 or 0; NULL when the text is neither.
