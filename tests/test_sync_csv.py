@@ -201,3 +201,11 @@ def test_missing_file_and_separator(tmp_path):
     files["salons"].write_text("Filiale Name Telefon\n", encoding="utf-8")
     with pytest.raises(SyncError, match="salons.csv: the header \\(line 1\\) has no ';', ',' or tab"):
         CsvSource(files, MAPPING)
+
+
+def test_progress_counts_csv_lines(mirror, tmp_path):
+    seen = []
+    merge_source(mirror, CsvSource(write_exports(tmp_path), MAPPING), now=NOW, progress=seen.append)
+    read = [(step.table, step.done, step.total) for step in seen if step.step == "read"]
+    assert ("appointments", 0, None) in read
+    assert read[-1] == ("appointments", 2, 2)

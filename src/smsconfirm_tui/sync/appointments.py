@@ -68,6 +68,9 @@ def merge_appointments(
         check_cancelled(is_cancelled)
         if progress:
             progress(SyncProgress("read", "appointments", count, total))
+    if progress and total is None:
+        # Now the count is known: report the table as read to the end.
+        progress(SyncProgress("read", "appointments", count, count))
     merger.finish()
     if progress:
         progress(SyncProgress("merge", "appointments", 2, 3))
