@@ -209,3 +209,16 @@ def test_progress_counts_csv_lines(mirror, tmp_path):
     read = [(step.table, step.done, step.total) for step in seen if step.step == "read"]
     assert ("appointments", 0, None) in read
     assert read[-1] == ("appointments", 2, 2)
+
+
+def test_server_values_become_text():
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    from smsconfirm_tui.sync.shape import to_text
+
+    assert to_text(datetime(2026, 12, 4, 8, 30, tzinfo=timezone.utc)) == "2026-12-04 09:30:00"
+    assert to_text(datetime(2026, 7, 4, 8, 30, tzinfo=timezone.utc)) == "2026-07-04 10:30:00"
+    assert to_text(datetime(2026, 12, 4, 9, 30)) == "2026-12-04 09:30:00"
+    assert to_text(Decimal("3")) == 3
+    assert to_text(None) is None

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from smsconfirm_tui.domain.calendar import ZURICH
+
 SOURCE_TABLES: tuple[str, ...] = ("salons", "clients", "appointments")
 
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -123,6 +125,9 @@ def to_text(value: object) -> object:
     if value is None or isinstance(value, str | int):
         return value
     if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            # A server's "timestamp with time zone": the mirror keeps Zurich wall time.
+            value = value.astimezone(ZURICH)
         return value.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
