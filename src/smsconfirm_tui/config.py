@@ -18,6 +18,12 @@ WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # need minutes to matter to the routine.
 MIN_REPLY_POLL_SECONDS = 10
 
+SOURCE_KINDS = ("sqlite", "sql", "csv")
+SOURCE_TABLES = ("salons", "clients", "appointments")
+CSV_DELIMITERS = (";", ",", "\t")
+CSV_ENCODINGS = ("utf-8", "cp1252")
+DEFAULT_SYNC_MAX_AGE_HOURS = 12.0
+
 
 class ConfigError(ValueError):
     """The config file is invalid; the message names the file, the key and the fix."""
@@ -81,9 +87,30 @@ class SalonSettings:
 
 
 @dataclass(frozen=True)
+class SourceConfig:
+    """The salon database to read, and how.
+
+    ``kind`` is ``sqlite`` (a file in the salon database shape), ``sql`` (a
+    SQLAlchemy URL with optional queries per table) or ``csv`` (one export
+    file per table with a column mapping).
+    """
+
+    kind: str = "sqlite"
+    path: Path | None = None  # sqlite: the database file
+    url: str = field(default="", repr=False)  # sql: may contain a password, never logged
+    queries: dict[str, str] = field(default_factory=dict)  # sql: table -> SELECT
+    files: dict[str, Path] = field(default_factory=dict)  # csv: table -> export file
+    # csv: table -> salon database column -> export header, or [date header, time header]
+    columns: dict[str, dict[str, str | tuple[str, str]]] = field(default_factory=dict)
+    delimiter: str | None = None  # csv: None detects ";", "," or tab from the header line
+    encoding: str | None = None  # csv: None detects UTF-8 (with or without BOM) or Windows-1252
+
+
+@dataclass(frozen=True)
 class Config:
     language: str | None = None  # UI language, de or en; None: from the locale, else de
-    source: Path | None = None  # the salon database (SQLite file)
+    source: SourceConfig | None = None  # the salon database
+    sync_max_age_hours: float = DEFAULT_SYNC_MAX_AGE_HOURS  # the send dialog warns past this age
     default_lead_days: int = 2
     min_notice_hours: float = 2.0
     templates: dict[str, str] = field(default_factory=dict)
@@ -114,22 +141,41 @@ def load_config(path: Path) -> Config:
             raise ConfigError(f"{path}: not valid TOML: {error}") from error
     config = parse_config(data, path)
     if config.gateway.token and path.exists():
-        _check_private(path)
+        _check_private(path, "a gateway token")
+    if config.source is not None and _url_has_password(config.source.url) and path.exists():
+        _check_private(path, "a database password")
     token = os.environ.get(TOKEN_ENV_VAR)
     if token:
         config = _replace_gateway(config, token=token)
     username = os.environ.get(USERNAME_ENV_VAR)
     if username:
         config = _replace_gateway(config, username=username)
+    url = os.environ.get("SMSCONFIRM_SOURCE_URL")
+    if url:
+        from dataclasses import replace
+
+        source = config.source or SourceConfig(kind="sql")
+        if source.kind != "sql":
+            raise ConfigError(
+                f"SMSCONFIRM_SOURCE_URL is set but the source in {path} has kind = {source.kind!r}: "
+                "set kind = \"sql\" in [source] or unset the variable"
+            )
+        config = replace(config, source=replace(source, url=url))
     return config
 
 
-def _check_private(path: Path) -> None:
+def _check_private(path: Path, what: str) -> None:
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
-            f"{path} holds a gateway token but others can read it: run chmod 600 {path}"
+            f"{path} contains {what} but others can read it: run chmod 600 {path}"
         )
+
+
+def _url_has_password(url: str) -> bool:
+    """Tell whether a database URL carries a password (``scheme://user:secret@host``)."""
+    authority = url.partition("://")[2].partition("/")[0]
+    return "@" in authority and ":" in authority.rpartition("@")[0]
 
 
 def _replace_gateway(config: Config, **changes: Any) -> Config:
@@ -141,7 +187,7 @@ def _replace_gateway(config: Config, **changes: Any) -> Config:
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     allowed = {
         "language", "source", "default_lead_days", "min_notice_hours", "templates", "salons", "gateway",
-        "actor", "reply_poll_seconds",
+        "actor", "reply_poll_seconds", "sync_max_age_hours",
     }
     _reject_unknown(data, allowed, path, "")
     language = data.get("language")
@@ -170,10 +216,13 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         for salon_id, values in data.get("salons", {}).items()
     }
     gateway = _parse_gateway(data.get("gateway", {}), path)
-    source = data.get("source")
+    max_age = data.get("sync_max_age_hours", DEFAULT_SYNC_MAX_AGE_HOURS)
+    if isinstance(max_age, bool) or not isinstance(max_age, int | float) or max_age <= 0:
+        raise ConfigError(f"{path}: sync_max_age_hours = {max_age!r} must be a number of hours above 0")
     return Config(
         language=language,
-        source=(path.parent / source) if source else None,
+        source=parse_source(data.get("source"), path),
+        sync_max_age_hours=float(max_age),
         default_lead_days=lead,
         min_notice_hours=float(notice),
         templates=dict(templates),
@@ -249,6 +298,117 @@ def _parse_days(names: Any, path: Path, key: str) -> frozenset[int]:
     if not days:
         raise ConfigError(f"{path}: {key} is empty: list at least one day")
     return frozenset(days)
+
+
+def parse_source(value: Any, path: Path) -> SourceConfig | None:
+    """Read ``source = "file"`` (a SQLite file, the older form) or a ``[source]`` table."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value:
+            return None
+        return SourceConfig(kind="sqlite", path=path.parent / value)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: source must be a file name or a [source] table")
+    _reject_unknown(value, {"kind", "path", "url", "queries", "files", "columns", "delimiter", "encoding"},
+                    path, "source.")
+    kind = value.get("kind", "sqlite")
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(f"{path}: source.kind = {kind!r} is not supported: use {', '.join(SOURCE_KINDS)}")
+    if kind == "sqlite":
+        return _parse_sqlite_source(value, path)
+    if kind == "sql":
+        return _parse_sql_source(value, path)
+    return _parse_csv_source(value, path)
+
+
+def _parse_sqlite_source(value: dict[str, Any], path: Path) -> SourceConfig:
+    _reject_unknown(value, {"kind", "path"}, path, "source.")
+    file = value.get("path")
+    if not isinstance(file, str) or not file:
+        raise ConfigError(f"{path}: source.path is missing: give the salon database file for kind = \"sqlite\"")
+    return SourceConfig(kind="sqlite", path=path.parent / file)
+
+
+def _parse_sql_source(value: dict[str, Any], path: Path) -> SourceConfig:
+    _reject_unknown(value, {"kind", "url", "queries"}, path, "source.")
+    url = value.get("url", "")
+    if not isinstance(url, str):
+        raise ConfigError(f"{path}: source.url must be a text such as \"postgresql+psycopg://user@host/db\"")
+    if not url and not os.environ.get("SMSCONFIRM_SOURCE_URL"):
+        raise ConfigError(
+            f"{path}: source.url is missing: give a SQLAlchemy database URL, "
+            "or set SMSCONFIRM_SOURCE_URL to keep the password out of the file"
+        )
+    queries = value.get("queries", {})
+    if not isinstance(queries, dict):
+        raise ConfigError(f"{path}: [source.queries] must map a table name to a SELECT statement")
+    _reject_unknown(queries, set(SOURCE_TABLES), path, "source.queries.")
+    for table, query in queries.items():
+        if not isinstance(query, str) or not query.strip():
+            raise ConfigError(f"{path}: source.queries.{table} must be a SELECT statement")
+    return SourceConfig(kind="sql", url=url, queries=dict(queries))
+
+
+def _parse_csv_source(value: dict[str, Any], path: Path) -> SourceConfig:
+    _reject_unknown(value, {"kind", "files", "columns", "delimiter", "encoding"}, path, "source.")
+    files = value.get("files", {})
+    if not isinstance(files, dict):
+        raise ConfigError(f"{path}: [source.files] must map salons, clients and appointments to a CSV file")
+    _reject_unknown(files, set(SOURCE_TABLES), path, "source.files.")
+    for table in SOURCE_TABLES:
+        if not isinstance(files.get(table), str) or not files[table]:
+            raise ConfigError(f"{path}: source.files.{table} is missing: give the CSV export file of the {table}")
+    columns = value.get("columns", {})
+    if not isinstance(columns, dict):
+        raise ConfigError(f"{path}: [source.columns] must contain one table per salon database table")
+    _reject_unknown(columns, set(SOURCE_TABLES), path, "source.columns.")
+
+    mapping: dict[str, dict[str, str | tuple[str, str]]] = {}
+    for table, table_columns in columns.items():
+        mapping[table] = _parse_column_mapping(table, table_columns, path)
+
+    delimiter = value.get("delimiter")
+    if delimiter is not None and delimiter not in CSV_DELIMITERS:
+        raise ConfigError(f"{path}: source.delimiter = {delimiter!r} is not supported: use \";\", \",\" or \"\\t\"")
+    encoding = value.get("encoding")
+    if encoding is not None and encoding not in CSV_ENCODINGS:
+        raise ConfigError(
+            f"{path}: source.encoding = {encoding!r} is not supported: use \"utf-8\" or \"cp1252\", "
+            "or leave it out to detect the encoding"
+        )
+    return SourceConfig(
+        kind="csv",
+        files={table: path.parent / file for table, file in files.items()},
+        columns=mapping,
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+
+
+def _parse_column_mapping(table: str, values: Any, path: Path) -> dict[str, str | tuple[str, str]]:
+    from smsconfirm_tui.sync.shape import SOURCE_COLUMNS, SPLIT_COLUMNS
+
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: [source.columns.{table}] must map column names to export headers")
+    _reject_unknown(values, set(SOURCE_COLUMNS[table]), path, f"source.columns.{table}.")
+    mapping: dict[str, str | tuple[str, str]] = {}
+    for column, header in values.items():
+        if isinstance(header, str):
+            mapping[column] = header
+        elif (
+            isinstance(header, list)
+            and len(header) == 2
+            and all(isinstance(part, str) and part for part in header)
+            and column in SPLIT_COLUMNS
+        ):
+            mapping[column] = (header[0], header[1])
+        else:
+            hint = " or [date header, time header]" if column in SPLIT_COLUMNS else ""
+            raise ConfigError(
+                f"{path}: source.columns.{table}.{column} = {header!r} must be an export header{hint}"
+            )
+    return mapping
 
 
 def _parse_salon(values: Any, path: Path, salon_id: str) -> SalonSettings:

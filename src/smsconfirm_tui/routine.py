@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smsconfirm_tui.config import Config
 from smsconfirm_tui.domain.calendar import (
@@ -46,6 +47,10 @@ from smsconfirm_tui.store.attention import (
 )
 from smsconfirm_tui.store.mirror import ClientRow, MessageRow, Mirror, ReplyRow, SalonRow
 from smsconfirm_tui.store.profiles import ProfileChange, save_profile
+
+if TYPE_CHECKING:
+    from smsconfirm_tui.sync.batches import SyncProgress
+    from smsconfirm_tui.sync.errors import SyncSummary
 
 SENDABLE = frozenset({VisitStatus.TO_SEND, VisitStatus.FAILED})
 
@@ -203,6 +208,41 @@ class Routine:
 
     def last_sync(self) -> str | None:
         return self.mirror.get_meta("last_sync_at")
+
+    # -- sync ---------------------------------------------------------------
+
+    def last_sync_at(self) -> datetime | None:
+        """Return when the mirror was last synced, in the clock's time zone, or None if never."""
+        text = self.last_sync()
+        if not text:
+            return None
+        return datetime.fromisoformat(text).astimezone(self.now().tzinfo)
+
+    def sync_is_stale(self) -> bool:
+        """Tell whether the last sync is older than ``sync_max_age_hours``, or missing."""
+        last = self.last_sync_at()
+        return last is None or self.now() - last > timedelta(hours=self.config.sync_max_age_hours)
+
+    def sync(
+        self,
+        *,
+        progress: Callable[[SyncProgress], None] | None = None,
+        is_cancelled: Callable[[], bool] = lambda: False,
+    ) -> SyncSummary:
+        """Read the configured salon database into the mirror; raises SyncError on a bad source."""
+        from smsconfirm_tui.sync.errors import SyncError
+        from smsconfirm_tui.sync.merge import merge_source
+        from smsconfirm_tui.sync.sources import open_source
+
+        if self.config.source is None:
+            raise SyncError("no salon database is configured: set [source] in the config file")
+        source = open_source(self.config.source)
+        try:
+            return merge_source(
+                self.mirror, source, now=self.now(), actor=self.actor, progress=progress, is_cancelled=is_cancelled
+            )
+        finally:
+            source.close()
 
     # -- the lists --------------------------------------------------------
 

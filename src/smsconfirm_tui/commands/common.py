@@ -36,7 +36,10 @@ def prepare(args: argparse.Namespace) -> tuple[Paths, Config]:
 
 
 def with_source(config: Config, source: Path | None) -> Config:
-    return replace(config, source=source) if source else config
+    """Replace the configured source with a SQLite salon database file given on the command line."""
+    from smsconfirm_tui.config import SourceConfig
+
+    return replace(config, source=SourceConfig(kind="sqlite", path=source)) if source else config
 
 
 def fixed_clock(text: str | None) -> Callable[[], datetime] | None:

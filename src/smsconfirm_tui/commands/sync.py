@@ -5,20 +5,58 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from smsconfirm_tui.commands.common import add_home_option, prepare, with_source
+
+# Skipped rows listed one by one; the rest are counted.
+SHOWN_SKIPPED = 20
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sync",
         help="read the salon database into the mirror",
-        description="Read clients and appointments from the salon database into the mirror. "
+        description="Read salons, clients and appointments from the salon database (a SQLite file, "
+        "a SQL server or CSV exports, as set in [source] of the config) into the mirror. "
         "Local profile edits, messages, replies and the audit log are kept.",
     )
     add_home_option(parser)
-    parser.add_argument("--source", type=Path, help="salon database (SQLite file); default: 'source' in the config")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help="read this salon database (SQLite file) in place of the [source] in the config",
+    )
     parser.set_defaults(handler=run_sync)
+
+
+class ProgressPrinter:
+    """Print sync progress to a stream: one updating line on a terminal, one line per table elsewhere."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self._last_table = ""
+
+    def __call__(self, progress) -> None:
+        if progress.step == "merge":
+            text = f"merging {progress.table} ({progress.done + 1}/{progress.total})"
+        elif progress.total is not None:
+            text = f"reading {progress.table}: {progress.done}/{progress.total} rows"
+        else:
+            text = f"reading {progress.table}: {progress.done} rows"
+        if self.live:
+            self.stream.write(f"\r\x1b[K{text}")
+            self.stream.flush()
+        elif progress.step == "merge" or progress.done == progress.total:
+            if text != self._last_table:
+                print(text, file=self.stream)
+                self._last_table = text
+
+    def finish(self) -> None:
+        if self.live:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -26,29 +64,40 @@ def run_sync(args: argparse.Namespace) -> int:
     from smsconfirm_tui.store.mirror import Mirror
     from smsconfirm_tui.sync.errors import SyncError
     from smsconfirm_tui.sync.merge import merge_source
-    from smsconfirm_tui.sync.salon_db import SqliteSource
+    from smsconfirm_tui.sync.sources import open_source
 
     paths, config = prepare(args)
     config = with_source(config, args.source)
     if config.source is None:
-        print(f"smsconfirm: no salon database given: pass --source FILE or set 'source' in {paths.config_file}",
-              file=sys.stderr)
+        print(
+            f"smsconfirm: no salon database given: pass --source FILE or set [source] in {paths.config_file}",
+            file=sys.stderr,
+        )
         return 2
+    printer = ProgressPrinter(sys.stderr)
     mirror = Mirror(paths.mirror)
     try:
-        source = SqliteSource(config.source)
-        summary = merge_source(
-            mirror, source, now=zurich_now(),
-            progress=lambda table, count: print(f"  {table}: {count} rows read", file=sys.stderr),
-        )
+        source = open_source(config.source)
+        try:
+            summary = merge_source(mirror, source, now=zurich_now(), actor=config.actor, progress=printer)
+        finally:
+            source.close()
     except SyncError as error:
+        printer.finish()
         print(f"smsconfirm: sync failed, the mirror is unchanged: {error}", file=sys.stderr)
         return 1
     finally:
         mirror.close()
+    printer.finish()
     print(f"sync done: {summary.describe()}")
-    for skipped in summary.skipped[:20]:
-        print(f"  skipped {skipped.table} {skipped.row_id}: {skipped.reason}")
-    if len(summary.skipped) > 20:
-        print(f"  … and {len(summary.skipped) - 20} more skipped rows")
+    for table, counts in summary.tables.items():
+        print(
+            f"  {table}: {counts.new} new, {counts.changed} changed, {counts.removed} removed, "
+            f"{counts.unchanged} unchanged, {counts.skipped} skipped"
+        )
+    for skipped in summary.skipped[:SHOWN_SKIPPED]:
+        where = f" (line {skipped.line})" if skipped.line is not None else ""
+        print(f"  skipped {skipped.table} {skipped.row_id!r}{where}: {skipped.reason}")
+    if summary.skipped_total > SHOWN_SKIPPED:
+        print(f"  … and {summary.skipped_total - SHOWN_SKIPPED} more skipped rows (see the log file)")
     return 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from smsconfirm_tui.config import Config, GatewayConfig
+from smsconfirm_tui.config import Config, GatewayConfig, SourceConfig
 from smsconfirm_tui.demo.salon import generate_salon_db
 from smsconfirm_tui.gateway.demo import DemoGateway
 from smsconfirm_tui.gateway.demo_server import DemoGatewayServer
@@ -59,7 +59,7 @@ def prepare_demo(
     server = DemoGatewayServer(paths.data_dir / "demo-gateway.sqlite", token=token, reply_delay=reply_delay)
     server.start()
     gateway_config = GatewayConfig(kind="demo", url=server.url, token=token, timeout=config.gateway.timeout)
-    config = replace(config, source=salon_db, gateway=gateway_config)
+    config = replace(config, source=SourceConfig(kind="sqlite", path=salon_db), gateway=gateway_config)
     routine = Routine(
         config,
         paths.mirror,

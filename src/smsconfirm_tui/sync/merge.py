@@ -1,230 +1,400 @@
 """Merge the salon database into the mirror without losing local state.
 
-The whole merge runs in one transaction: the mirror is either fully updated
-or unchanged. Rows are compared by a hash of their source columns, so only
-new and changed rows are written. Rows gone from the source are marked as
-removed, never deleted, so their messages and replies keep their context.
+A sync has two steps. First the salons and clients are copied as they are
+into temporary staging tables of the mirror's connection. Temporary tables
+live outside the mirror file, so this step changes nothing in the mirror
+and holds no lock on it. Then one ``BEGIN IMMEDIATE`` transaction checks
+and merges them in SQL, and streams the appointments into the mirror
+(appointments.py). A row that is bad on its own is skipped with its id and
+reason. Only new or changed rows are written. Rows gone from the source are
+marked as removed, never deleted, so that their messages and replies keep
+their context. The mirror is either fully updated or unchanged.
+
+Local state lives in tables whose rows the merge never changes: messages,
+replies, opt-outs and the audit log, to which it only appends. The
+exception is ``profile_edits``. Between a local profile edit and a later
+change of the same client in the source, the later one wins, and the audit
+log records both values.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
+import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
+from operator import itemgetter
 
 from smsconfirm_tui.domain.phone import choose_mobile
-from smsconfirm_tui.domain.visits import parse_local
 from smsconfirm_tui.store.mirror import Mirror
-from smsconfirm_tui.sync.errors import SkippedRow, SyncSummary
-from smsconfirm_tui.sync.salon_db import SOURCE_COLUMNS
+from smsconfirm_tui.sync.errors import (
+    MAX_SKIPPED_DETAILS,
+    SkippedRow,
+    SyncError,
+    SyncSummary,
+    TableSummary,
+)
+from smsconfirm_tui.sync.appointments import merge_appointments
+from smsconfirm_tui.sync.batches import (
+    BATCH_ROWS,
+    ProgressCallback,
+    SyncProgress,
+    check_cancelled,
+    drop_secondary_indexes,
+)
+from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, SOURCE_TABLES, Source
 
-ProgressCallback = Callable[[str, int], None]
+__all__ = ["SyncProgress", "merge_source"]
 
-APPOINTMENT_STATES = frozenset({"booked", "cancelled", "no_show", "done"})
+log = logging.getLogger(__name__)
 
-
-def row_hash(row: dict[str, object], columns: Iterable[str]) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for column in columns:
-        digest.update(repr(row.get(column)).encode())
-        digest.update(b"\x1f")
-    return digest.hexdigest()
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _client_values(row: dict[str, object]) -> dict[str, object]:
-    choice = choose_mobile(
-        _text(row["mobile_phone"]), _text(row["home_phone"]), _text(row["work_phone"])
-    )
-    number = choice.number
-    confirm_days = row["confirm_days"]
-    return {
-        "id": _text(row["id"]),
-        "first_name": _text(row["first_name"]),
-        "last_name": _text(row["last_name"]),
-        "mobile_phone": _text(row["mobile_phone"]),
-        "home_phone": _text(row["home_phone"]),
-        "work_phone": _text(row["work_phone"]),
-        "language": _text(row["language"]).strip().lower(),
-        "confirm_sms": 1 if str(row["confirm_sms"]).strip() in ("1", "True", "true") else 0,
-        "confirm_days": int(confirm_days) if _text(confirm_days).strip() else None,
-        "updated_at": _text(row["updated_at"]),
-        "removed": 0,
-        "phone_e164": number.e164 if number else None,
-        "phone_kind": str(number.kind) if number else "empty",
-        "phone_field": str(choice.field) if choice.field else None,
-        "phone_display": number.display if number else None,
-        "phone_note": number.note if number else "",
-        "phone_unsure": int(bool(number and number.unsure)),
-        "phone_invalid": int(bool(choice.invalid_fields)),
-        "phone_problem": ", ".join(str(field) for field in choice.invalid_fields) or None,
-    }
-
-
-def _appointment_problem(row: dict[str, object], client_ids: set[str], salon_ids: set[str]) -> str | None:
-    if _text(row["client_id"]) not in client_ids:
-        return f"unknown client {row['client_id']!r}"
-    if _text(row["salon_id"]) not in salon_ids:
-        return f"unknown salon {row['salon_id']!r}"
-    try:
-        parse_local(_text(row["starts_at"]))
-    except ValueError:
-        return f"start time {row['starts_at']!r} is not a valid YYYY-MM-DD HH:MM time"
-    if row["ends_at"]:
-        try:
-            parse_local(_text(row["ends_at"]))
-        except ValueError:
-            return f"end time {row['ends_at']!r} is not a valid YYYY-MM-DD HH:MM time"
-    if _text(row["status"]) not in APPOINTMENT_STATES:
-        return f"status {row['status']!r} is not one of {', '.join(sorted(APPOINTMENT_STATES))}"
-    return None
+# Salons and clients are staged and merged in SQL; appointments, by far the
+# largest table, are merged while they stream from the source (appointments.py).
+STAGED_TABLES = ("salons", "clients")
 
 
 def merge_source(
     mirror: Mirror,
-    source,
+    source: Source,
     *,
     now: datetime,
     actor: str = "sync",
     progress: ProgressCallback | None = None,
+    is_cancelled: Callable[[], bool] = lambda: False,
 ) -> SyncSummary:
-    """Bring the mirror up to date with ``source`` (anything with ``rows(table)``)."""
+    """Bring the mirror up to date with ``source``.
+
+    Raises SyncError when the source cannot be read as a whole (and
+    SyncCancelled when ``is_cancelled`` turns true); the mirror is then
+    unchanged.
+    """
     started = time.perf_counter()
+    connection = mirror.connection
     summary = SyncSummary()
-    with mirror.transaction():
-        salon_ids = _merge_table(mirror, source, "salons", summary, progress, _salon_values)
-        client_ids = _merge_table(
-            mirror, source, "clients", summary, progress, _client_values, now=now, actor=actor
-        )
-
-        def appointment_values(row: dict[str, object]) -> dict[str, object] | None:
-            problem = _appointment_problem(row, client_ids, salon_ids)
-            if problem:
-                summary.skipped.append(SkippedRow("appointments", _text(row["id"]), problem))
-                return None
-            values = {column: _text(row[column]) for column in SOURCE_COLUMNS["appointments"]}
-            values["starts_at"] = values["starts_at"][:16]
-            values["ends_at"] = values["ends_at"][:16]
-            values["removed"] = 0
-            return values
-
-        _merge_table(mirror, source, "appointments", summary, progress, appointment_values)
-        mirror.set_meta("last_sync_at", now.isoformat(timespec="seconds"))
+    try:
+        for table in STAGED_TABLES:
+            _stage(connection, source, table, progress, is_cancelled)
+        with mirror.transaction():
+            check_cancelled(is_cancelled)
+            if progress:
+                progress(SyncProgress("merge", "salons", 0, len(SOURCE_TABLES)))
+            summary.add("salons", _merge_plain(connection, "salons", summary))
+            if progress:
+                progress(SyncProgress("merge", "clients", 1, len(SOURCE_TABLES)))
+            summary.add("clients", _merge_clients(mirror, summary, now, actor))
+            check_cancelled(is_cancelled)
+            summary.add("appointments", merge_appointments(connection, source, summary, progress, is_cancelled))
+            mirror.set_meta("last_sync_at", now.isoformat(timespec="seconds"))
+    finally:
+        for table in STAGED_TABLES:
+            connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
+        connection.execute("DROP TABLE IF EXISTS temp.client_changes")
+        connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
+        connection.execute("DROP TABLE IF EXISTS temp.new_appointments")  # drops its trigger too
     summary.seconds = time.perf_counter() - started
+    log.info("sync from %s: %s", source.describe(), summary.describe())
+    for skipped in summary.skipped:
+        log.warning("sync skipped %s %r (line %s): %s", skipped.table, skipped.row_id, skipped.line, skipped.reason)
+    if summary.skipped_total > len(summary.skipped):
+        log.warning("sync skipped %d more rows without details", summary.skipped_total - len(summary.skipped))
     return summary
 
 
-def _salon_values(row: dict[str, object]) -> dict[str, object]:
-    values = {column: _text(row[column]) for column in SOURCE_COLUMNS["salons"]}
-    values["removed"] = 0
-    return values
+# -- step 1: staging ------------------------------------------------------------
 
 
-def _merge_table(
-    mirror: Mirror,
-    source,
+def _stage(
+    connection: sqlite3.Connection,
+    source: Source,
     table: str,
-    summary: SyncSummary,
     progress: ProgressCallback | None,
-    to_values: Callable[[dict[str, object]], dict[str, object] | None],
-    *,
-    now: datetime | None = None,
-    actor: str = "sync",
-) -> set[str]:
-    """Write new and changed rows of one table; return the ids the source has."""
-    columns = SOURCE_COLUMNS[table]
-    known = {
-        row[0]: (row[1], row[2])
-        for row in mirror.connection.execute(f"SELECT id, src_hash, removed FROM {table}")
-    }
-    seen: set[str] = set()
-    pending: list[dict[str, object]] = []
-    for count, row in enumerate(source.rows(table), start=1):
-        row_id = _text(row["id"])
-        if not row_id or row_id in seen:
-            summary.skipped.append(SkippedRow(table, row_id, "empty or repeated id"))
-            continue
-        digest = row_hash(row, columns)
-        previous = known.get(row_id)
-        if previous is not None and previous[0] == digest and not previous[1]:
-            seen.add(row_id)
-            summary.unchanged += 1
-            continue
-        try:
-            values = to_values(row)
-        except (TypeError, ValueError) as error:
-            summary.skipped.append(SkippedRow(table, row_id, str(error)))
-            continue
-        if values is None:
-            continue
-        seen.add(row_id)
-        values["src_hash"] = digest
-        if previous is None:
-            summary.new += 1
-        else:
-            summary.changed += 1
-            if table == "clients" and now is not None:
-                _resolve_profile_conflict(mirror, values, now, actor)
-        pending.append(values)
-        if len(pending) >= 1000:
-            mirror.db[table].upsert_all(pending, pk="id")
-            pending.clear()
-        if progress and count % 1000 == 0:
-            progress(table, count)
-    if pending:
-        mirror.db[table].upsert_all(pending, pk="id")
-    # Rows that were skipped this time keep their old mirror copy: only rows
-    # really gone from the source are marked as removed.
-    skipped_ids = {skip.row_id for skip in summary.skipped if skip.table == table}
-    gone = [
-        row_id
-        for row_id, (_, removed) in known.items()
-        if row_id not in seen and row_id not in skipped_ids and not removed
-    ]
-    for row_id in gone:
-        mirror.connection.execute(f"UPDATE {table} SET removed = 1 WHERE id = ?", (row_id,))
-    summary.removed += len(gone)
-    return seen | skipped_ids
-
-
-def _resolve_profile_conflict(
-    mirror: Mirror, values: dict[str, object], now: datetime, actor: str
+    is_cancelled: Callable[[], bool],
 ) -> None:
-    """Let the later of a local profile edit and a source change win."""
+    """Copy every row of ``table`` from the source into ``temp.stage_<table>``."""
+    columns = SOURCE_COLUMNS[table]
+    connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
+    connection.execute(
+        f"CREATE TEMP TABLE stage_{table} (seq INTEGER PRIMARY KEY, line INTEGER, "
+        + ", ".join(f"{column} TEXT" for column in columns)
+        + ", problem TEXT)"
+    )
+    insert = (
+        f"INSERT INTO temp.stage_{table} (seq, line, {', '.join(columns)}, problem) "
+        f"VALUES ({', '.join('?' * (len(columns) + 3))})"
+    )
+
+    total = source.count(table)
+    if progress:
+        progress(SyncProgress("read", table, 0, total))
+
+    values_of = itemgetter(*columns)
+    batch: list[tuple[object, ...]] = []
+    count = 0
+    rows = source.rows(table)
+    try:
+        for count, row in enumerate(rows, start=1):
+            try:
+                values = values_of(row)
+            except KeyError as error:
+                raise SyncError(
+                    f"{source.describe()}: row {count} of {table} has no column {error.args[0]!r}"
+                ) from error
+            batch.append((count, row.get(LINE_KEY), *values, row.get(PROBLEM_KEY)))
+            if len(batch) >= BATCH_ROWS:
+                _insert_batch(connection, insert, batch, table)
+                batch.clear()
+                check_cancelled(is_cancelled)
+                if progress:
+                    progress(SyncProgress("read", table, count, total))
+        if batch:
+            _insert_batch(connection, insert, batch, table)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+    connection.execute(f"CREATE INDEX temp.stage_{table}_id ON stage_{table} (id)")
+    if progress:
+        progress(SyncProgress("read", table, count, total if total is not None else count))
+
+
+def _insert_batch(connection: sqlite3.Connection, insert: str, batch: list[tuple[object, ...]], table: str) -> None:
+    try:
+        connection.executemany(insert, batch)
+    except (sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError) as error:
+        raise SyncError(f"the source gave a value of {table} that is not text or a number: {error}") from error
+
+
+# -- step 2: checks of the staged tables ----------------------------------------
+
+
+# A yes/no column as 1 or 0; NULL when the text is neither.
+_FLAG_SQL = (
+    "CASE WHEN lower(trim(confirm_sms)) IN ('1', 'true', 'ja', 'j', 'yes', 'y', 'x', 'oui', 'si') THEN 1 "
+    "WHEN coalesce(lower(trim(confirm_sms)), '') IN ('0', 'false', 'nein', 'n', 'no', '', 'non') THEN 0 END"
+)
+_DAYS_SQL = "CASE WHEN coalesce(trim(confirm_days), '') = '' THEN NULL ELSE CAST(trim(confirm_days) AS INTEGER) END"
+
+# Each table's checks, in order; the first that matches is the reason to skip the row.
+_PROBLEMS: dict[str, str] = {
+    "salons": "WHEN coalesce(id, '') = '' THEN 'empty id'",
+    "clients": (
+        "WHEN coalesce(id, '') = '' THEN 'empty id' "
+        f"WHEN ({_FLAG_SQL}) IS NULL THEN 'confirm_sms ' || quote(confirm_sms) "
+        "|| ' is not one of 1/0, ja/nein, yes/no, true/false' "
+        "WHEN coalesce(trim(confirm_days), '') <> '' AND (trim(confirm_days) GLOB '*[^0-9]*' "
+        "OR length(trim(confirm_days)) > 3) THEN 'confirm_days ' || quote(confirm_days) "
+        "|| ' is not a whole number of days'"
+    ),
+}
+
+# SQL expressions that turn each staged column into the value the mirror stores.
+_NORMALISED: dict[str, dict[str, str]] = {
+    "salons": {column: f"coalesce({column}, '')" for column in SOURCE_COLUMNS["salons"]},
+    "clients": {
+        **{column: f"coalesce({column}, '')" for column in SOURCE_COLUMNS["clients"]},
+        "language": "lower(trim(coalesce(language, '')))",
+        "confirm_sms": _FLAG_SQL,
+        "confirm_days": _DAYS_SQL,
+    },
+}
+
+
+def _mark_problems(connection: sqlite3.Connection, table: str) -> None:
+    """Set ``problem`` on each staged row that is bad on its own or repeats an earlier id."""
+    connection.execute(
+        f"UPDATE temp.stage_{table} SET problem = checked.reason FROM "
+        f"(SELECT seq, CASE {_PROBLEMS[table]} END AS reason FROM temp.stage_{table} AS s "
+        "WHERE problem IS NULL) AS checked "
+        f"WHERE stage_{table}.seq = checked.seq AND checked.reason IS NOT NULL"
+    )
+    # The first valid row of an id wins; later rows with the same id are skipped.
+    connection.execute(
+        f"UPDATE temp.stage_{table} AS later SET problem = 'repeats an id that an earlier row has' "
+        f"WHERE problem IS NULL AND EXISTS (SELECT 1 FROM temp.stage_{table} AS first "
+        "WHERE first.id = later.id AND first.seq < later.seq AND first.problem IS NULL)"
+    )
+
+
+def _collect_skipped(connection: sqlite3.Connection, table: str, summary: SyncSummary) -> int:
+    rows = connection.execute(
+        f"SELECT line, coalesce(id, ''), problem FROM temp.stage_{table} WHERE problem IS NOT NULL "
+        f"ORDER BY seq LIMIT {MAX_SKIPPED_DETAILS}"
+    ).fetchall()
+    summary.skipped.extend(SkippedRow(table, str(row_id), reason, line) for line, row_id, reason in rows)
+    return connection.execute(f"SELECT count(*) FROM temp.stage_{table} WHERE problem IS NOT NULL").fetchone()[0]
+
+
+def _mark_removed(connection: sqlite3.Connection, table: str) -> int:
+    """Mark rows gone from the source as removed; rows skipped this time keep their old copy."""
+    cursor = connection.execute(
+        f"UPDATE main.{table} SET removed = 1 WHERE removed = 0 AND NOT EXISTS "
+        f"(SELECT 1 FROM temp.stage_{table} AS s WHERE s.id = {table}.id)"
+    )
+    return cursor.rowcount
+
+
+def _count(connection: sqlite3.Connection, sql: str) -> int:
+    return int(connection.execute(sql).fetchone()[0])
+
+
+# -- step 2: salons -----------------------------------------------
+
+
+def _merge_plain(connection: sqlite3.Connection, table: str, summary: SyncSummary) -> TableSummary:
+    """Merge a table whose values are stored as the source has them, entirely in SQL."""
+    columns = SOURCE_COLUMNS[table]
+    normalised = _NORMALISED[table]
+    _mark_problems(connection, table)
+    counts = TableSummary(skipped=_collect_skipped(connection, table, summary))
+    before = _count(connection, f"SELECT count(*) FROM main.{table}")
+    staged = _count(connection, f"SELECT count(*) FROM temp.stage_{table} WHERE problem IS NULL")
+
+    rebuild = drop_secondary_indexes(connection, table) if before == 0 else []
+    target = ", ".join(f"{table}.{column}" for column in columns[1:])
+    incoming = ", ".join(f"excluded.{column}" for column in columns[1:])
+    cursor = connection.execute(
+        f"INSERT INTO main.{table} ({', '.join(columns)}, removed) "
+        f"SELECT {', '.join(normalised[column] for column in columns)}, 0 FROM temp.stage_{table} "
+        "WHERE problem IS NULL "
+        f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in columns[1:])}, "
+        f"removed = 0 WHERE ({target}, {table}.removed) IS NOT ({incoming}, 0)"
+    )
+    written = cursor.rowcount
+    for statement in rebuild:
+        connection.execute(statement)
+
+    counts.new = _count(connection, f"SELECT count(*) FROM main.{table}") - before
+    counts.changed = written - counts.new
+    counts.unchanged = staged - written
+    counts.removed = _mark_removed(connection, table)
+    return counts
+
+
+# -- step 2: clients ------------------------------------------------------------
+
+
+PHONE_COLUMNS = (
+    "phone_e164",
+    "phone_kind",
+    "phone_field",
+    "phone_display",
+    "phone_note",
+    "phone_unsure",
+    "phone_invalid",
+    "phone_problem",
+)
+
+
+def _merge_clients(mirror: Mirror, summary: SyncSummary, now: datetime, actor: str) -> TableSummary:
+    """Merge the clients; phone numbers are parsed only for new clients and changed numbers."""
+    connection = mirror.connection
+    columns = SOURCE_COLUMNS["clients"]
+    normalised = _NORMALISED["clients"]
+    _mark_problems(connection, "clients")
+    counts = TableSummary(skipped=_collect_skipped(connection, "clients", summary))
+    staged = _count(connection, "SELECT count(*) FROM temp.stage_clients WHERE problem IS NULL")
+
+    # The rows to write go to a temporary table first, so that no cursor on
+    # main.clients stays open while the loop below writes to it.
+    connection.execute("DROP TABLE IF EXISTS temp.client_changes")
+    new_values = ", ".join(f"{normalised[column]} AS {column}" for column in columns)
+    old_values = ", ".join(f"c.{column} AS old_{column}" for column in columns[1:])
+    old_phone = ", ".join(f"c.{column} AS old_{column}" for column in PHONE_COLUMNS)
+    connection.execute(
+        f"CREATE TEMP TABLE client_changes AS SELECT * FROM (SELECT {new_values} FROM temp.stage_clients "
+        "WHERE problem IS NULL) AS s "
+        f"LEFT JOIN (SELECT id AS old_id, {old_values}, {old_phone}, removed AS old_removed, "
+        "EXISTS (SELECT 1 FROM main.profile_edits p WHERE p.client_id = c.id) AS has_edit "
+        "FROM main.clients c) AS c ON c.old_id = s.id "
+        f"WHERE c.old_id IS NULL OR ({', '.join(f'c.old_{column}' for column in columns[1:])}, c.old_removed) "
+        f"IS NOT ({', '.join(f's.{column}' for column in columns[1:])}, 0)"
+    )
+    rebuild = drop_secondary_indexes(connection, "clients") if _count(
+        connection, "SELECT count(*) FROM main.clients"
+    ) == 0 else []
+    all_columns = (*columns, *PHONE_COLUMNS, "removed")
+    upsert = (
+        f"INSERT INTO main.clients ({', '.join(all_columns)}) VALUES ({', '.join('?' * len(all_columns))}) "
+        f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in all_columns[1:])}"
+    )
+    batch: list[tuple[object, ...]] = []
+    cursor = connection.execute("SELECT * FROM temp.client_changes")
+    names = [description[0] for description in cursor.description]
+    for record in cursor:
+        row = dict(zip(names, record))
+        values = [row[column] for column in columns]
+        if row["old_id"] is None:
+            counts.new += 1
+            phone = _phone_values(row)
+        else:
+            counts.changed += 1
+            if row["has_edit"]:
+                _resolve_profile_conflict(mirror, row, now, actor)
+            same_numbers = all(row[column] == row[f"old_{column}"] for column in ("mobile_phone", "home_phone", "work_phone"))
+            phone = [row[f"old_{column}"] for column in PHONE_COLUMNS] if same_numbers else _phone_values(row)
+        batch.append((*values, *phone, 0))
+        if len(batch) >= BATCH_ROWS:
+            connection.executemany(upsert, batch)
+            batch.clear()
+    if batch:
+        connection.executemany(upsert, batch)
+    for statement in rebuild:
+        connection.execute(statement)
+    counts.unchanged = staged - counts.new - counts.changed
+    counts.removed = _mark_removed(connection, "clients")
+    return counts
+
+
+def _phone_values(row: dict[str, object]) -> list[object]:
+    """Return the PHONE_COLUMNS values: the number chosen for SMS and what is wrong with the others."""
+    choice = choose_mobile(str(row["mobile_phone"]), str(row["home_phone"]), str(row["work_phone"]))
+    number = choice.number
+    return [
+        number.e164 if number else None,
+        str(number.kind) if number else "empty",
+        str(choice.field) if choice.field else None,
+        number.display if number else None,
+        number.note if number else "",
+        int(bool(number and number.unsure)),
+        int(bool(choice.invalid_fields)),
+        ", ".join(str(field) for field in choice.invalid_fields) or None,
+    ]
+
+
+def _resolve_profile_conflict(mirror: Mirror, row: dict[str, object], now: datetime, actor: str) -> None:
+    """Let the later of a local profile edit and a source change win, and log both values."""
+    client_id = str(row["id"])
     edit = mirror.connection.execute(
         "SELECT confirm_sms, confirm_days, language, edited_at FROM profile_edits WHERE client_id = ?",
-        (values["id"],),
+        (client_id,),
     ).fetchone()
     if edit is None:
         return
-    old = mirror.connection.execute(
-        "SELECT confirm_sms, confirm_days, language FROM clients WHERE id = ?", (values["id"],)
-    ).fetchone()
-    source_profile = (values["confirm_sms"], values["confirm_days"], values["language"])
-    if old is not None and tuple(old) == source_profile:
-        return  # the source changed other fields; the local edit stands
-    if str(values["updated_at"]) <= edit["edited_at"]:
+    source_profile = (row["confirm_sms"], row["confirm_days"], row["language"])
+    old_profile = (row["old_confirm_sms"], row["old_confirm_days"], row["old_language"])
+    if old_profile == source_profile:
+        return  # the source changed other fields, so the local edit is kept
+    local_profile = tuple(edit)[:3]
+    if str(row["updated_at"]) <= edit["edited_at"]:
         mirror.add_audit(
             at=now,
             actor=actor,
             action="sync_profile_kept",
-            client_id=str(values["id"]),
+            client_id=client_id,
             old_value=f"source {source_profile}",
-            new_value=f"local {tuple(edit)[:3]}",
-            detail="the local edit is newer than the source's change",
+            new_value=f"local {local_profile}",
+            detail=f"the local edit of {edit['edited_at']} is newer than the source's change of {row['updated_at']}",
         )
         return
-    mirror.connection.execute("DELETE FROM profile_edits WHERE client_id = ?", (values["id"],))
+    mirror.connection.execute("DELETE FROM profile_edits WHERE client_id = ?", (client_id,))
     mirror.add_audit(
         at=now,
         actor=actor,
         action="sync_profile_replaced",
-        client_id=str(values["id"]),
-        old_value=f"local {tuple(edit)[:3]}",
+        client_id=client_id,
+        old_value=f"local {local_profile}",
         new_value=f"source {source_profile}",
-        detail="the source changed the profile after the local edit",
+        detail=f"the source changed the profile on {row['updated_at']}, after the local edit of {edit['edited_at']}",
     )

@@ -88,6 +88,17 @@ def format_stamp(stamp: str) -> str:
     return f"{weekday(moment.date())} {moment:%d.%m. %H:%M}"
 
 
+def sync_label(moment: datetime | None, today: date, *, stale: bool) -> Text:
+    """Describe when the mirror was last synced, in warning colours when it is too old."""
+    if moment is None:
+        text = _("never synced")
+    elif moment.date() == today:
+        text = _("synced today {time}").format(time=f"{moment:%H:%M}")
+    else:
+        text = _("synced {when}").format(when=f"{moment:%d.%m.%Y %H:%M}")
+    return Text(text, style="bold yellow" if stale else "dim")
+
+
 # (column id, label msgid, width) per view. The widths fit 80 columns with
 # the table's cell padding and its scrollbar.
 DAY_COLUMNS = (

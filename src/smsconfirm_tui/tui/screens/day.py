@@ -22,8 +22,8 @@ from smsconfirm_tui.i18n import _, ngettext
 from smsconfirm_tui.routine import DayRow, Routine, SendPlan
 from smsconfirm_tui.sending.sender import SendProgress
 from smsconfirm_tui.domain.status import MessageState
-from smsconfirm_tui.tui.messages import RepliesFetched, SendFinished, SendProgressed
-from smsconfirm_tui.tui.presenters import DELIVERY_WORDS, format_day, visible_text
+from smsconfirm_tui.tui.messages import RepliesFetched, SendFinished, SendProgressed, SyncFinished, SyncProgressed
+from smsconfirm_tui.tui.presenters import DELIVERY_WORDS, format_day, sync_label, visible_text
 from smsconfirm_tui.tui.widgets.day_list import DayList
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,9 @@ class DayScreen(Screen):
         Binding("f4,v", "due_today", _("In advance"), key_display="F4", id="due_today"),
         Binding("f5,s", "send", _("Send"), key_display="F5", id="send"),
         Binding("f6,r", "fetch_replies", _("Replies"), key_display="F6", id="fetch_replies"),
+        # Hidden from the footer, which is full at 80 columns; the help
+        # screen (F1) and the send dialog's warning name the key.
+        Binding("f9", "sync", _("Sync"), key_display="F9", show=False, id="sync"),
         Binding("q", "app.quit", _("Quit"), id="quit"),
         Binding("p", "profile", _("Profile"), show=False, id="profile"),
         Binding("space", "toggle_tick", _("Tick"), show=False, id="toggle_tick"),
@@ -74,6 +77,7 @@ class DayScreen(Screen):
         self.sending = False
         self.fetching = False
         self.last_poll_error: str | None = None
+        self.syncing = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="top"):
@@ -142,7 +146,10 @@ class DayScreen(Screen):
             title = _("Appointments {label}{day}").format(label=label, day=format_day(self.day))
         if self.audit_only:
             title += " · " + _("audit: needs setup or invalid number")
-        self.query_one("#title", Static).update(Text(title, style="bold"))
+        heading = Text(title, style="bold")
+        heading.append(" · ")
+        heading.append_text(sync_label(self.routine.last_sync_at(), today, stale=self.routine.sync_is_stale()))
+        self.query_one("#title", Static).update(heading)
 
         counts: dict[VisitStatus, int] = {}
         for row in self.rows:
@@ -292,6 +299,9 @@ class DayScreen(Screen):
         if self.sending:
             self.notify(_("A send is already running."), severity="warning", markup=False)
             return
+        if self.syncing:
+            self.notify(_("Wait until the sync has finished."), severity="warning", markup=False)
+            return
         day_list = self.query_one(DayList)
         chosen = [row for row in self.rows if row.key in day_list.ticked]
         plan = self.routine.plan_send(chosen)
@@ -299,7 +309,7 @@ class DayScreen(Screen):
             self.notify(_("No ticked SMS to send."), severity="information", markup=False)
             return
 
-        dialog = SendDialog(plan, self.routine.last_sync())
+        dialog = SendDialog(plan, self.routine.last_sync(), stale=self.routine.sync_is_stale())
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
@@ -357,6 +367,64 @@ class DayScreen(Screen):
                     progress.dropped,
                 ).format(n=progress.dropped)
                 self.notify(dropped, severity="warning", timeout=10, markup=False)
+        self.load()
+
+    # -- sync -------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        if self.sending:
+            self.notify(_("Wait until the send has finished."), severity="warning", markup=False)
+            return
+        if self.syncing:
+            self.notify(_("A sync is already running."), severity="warning", markup=False)
+            return
+        self.syncing = True
+        progress = self.query_one("#progress", ProgressBar)
+        progress.update(total=None, progress=0)
+        progress.display = True
+        self.notify(_("Syncing with the salon database…"), markup=False)
+        self.sync_worker()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def sync_worker(self) -> None:
+        from textual.worker import get_current_worker
+
+        from smsconfirm_tui.sync.errors import SyncError
+
+        worker = get_current_worker()
+        try:
+            summary = self.routine.sync(
+                progress=lambda progress: self.post_message(SyncProgressed(progress)),
+                is_cancelled=lambda: worker.is_cancelled,
+            )
+        except SyncError as error:
+            log.warning("sync failed: %s", error)
+            self.post_message(SyncFinished(None, str(error)))
+            return
+        except Exception as error:  # noqa: BLE001 - shown to staff, logged for technicians
+            log.exception("sync failed")
+            self.post_message(SyncFinished(None, str(error)))
+            return
+        self.post_message(SyncFinished(summary))
+
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        step = message.progress
+        bar = self.query_one("#progress", ProgressBar)
+        if step.step == "read" and step.table == "appointments" and step.total:
+            bar.update(total=step.total, progress=step.done)
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        self.syncing = False
+        self.query_one("#progress").display = False
+        if message.error or message.summary is None:
+            text = _("Sync failed, nothing was changed: {error}").format(error=message.error)
+            self.notify(text, severity="error", timeout=15, markup=False)
+        else:
+            summary = message.summary
+            text = _("Sync done: {new} new, {changed} changed, {removed} removed, {skipped} skipped.").format(
+                new=summary.new, changed=summary.changed, removed=summary.removed, skipped=summary.skipped_total
+            )
+            self.notify(text, severity="warning" if summary.skipped_total else "information", markup=False)
         self.load()
 
     # -- replies ----------------------------------------------------------

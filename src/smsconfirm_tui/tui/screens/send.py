@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,11 +30,12 @@ class SendDialog(ModalScreen[bool]):
         Binding("o,O", "override", _("Send anyway"), id="override", show=False),
     ]
 
-    def __init__(self, plan: SendPlan, last_sync: str | None) -> None:
+    def __init__(self, plan: SendPlan, last_sync: str | None, *, stale: bool = False) -> None:
         super().__init__()
         self.plan = plan
         self.chosen_plan = plan
         self.last_sync = last_sync
+        self.stale = stale  # the last sync is older than the configured age, or missing
 
     def compose(self) -> ComposeResult:
         plan = self.plan
@@ -64,6 +66,8 @@ class SendDialog(ModalScreen[bool]):
                 hours = _("Outside the sending hours of {salons}. Press O to send anyway; "
                           "the audit log records it.").format(salons=", ".join(plan.outside_hours))
                 yield Static(Text(hours, style="bold red"), id="send-outside-hours")
+            if self.stale:
+                yield Static(Text(self._stale_warning(), style="bold"), classes="warning", id="send-stale")
             yield Static(_("Preview of the first message:"))
             yield Static(Text(visible_multiline(plan.preview)), id="send-preview", classes="preview")
             with Horizontal(classes="buttons"):
@@ -72,6 +76,14 @@ class SendDialog(ModalScreen[bool]):
                 else:
                     yield Button(_("Yes, send (J)"), variant="error", id="confirm")
                 yield Button(_("No (N)"), id="cancel")
+
+    def _stale_warning(self) -> str:
+        if not self.last_sync:
+            return _("Warning: the appointments were never synced. Sync first (F9).")
+        when = datetime.fromisoformat(self.last_sync)
+        return _("Warning: the appointments were last synced on {when}. Sync first (F9).").format(
+            when=f"{when:%d.%m.%Y %H:%M}"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -1,0 +1,253 @@
+"""Read the salon database from CSV exports: one file each for salons, clients and appointments.
+
+Swiss salon systems export CSV files as Excel on Windows writes them: ``;``
+or ``,`` as separator, UTF-8 with or without a byte order mark, or
+Windows-1252, dates as ``dd.mm.yyyy`` or ``yyyy-mm-dd``, and times with or
+without seconds. A column mapping in the config names the export header for
+each salon database column. A time may also come from a date column and a
+time column.
+
+Before a file is read, it is scanned once in binary: this finds the
+encoding, and rejects a file that is neither UTF-8 nor Windows-1252 (or
+holds NUL bytes, as UTF-16 exports do) with the line of the first bad byte.
+Rows are then read one at a time, so memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from smsconfirm_tui.sync.errors import SyncError
+from smsconfirm_tui.sync.shape import (
+    LINE_KEY,
+    PROBLEM_KEY,
+    SOURCE_COLUMNS,
+    SOURCE_TABLES,
+    TIME_COLUMNS,
+    normalise_time,
+)
+
+SCAN_CHUNK_BYTES = 1 << 20
+DELIMITERS = (";", ",", "\t")
+
+# Bytes that Windows-1252 leaves undefined: a file with them is not Windows-1252.
+_CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+
+_UTF16_AND_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass(frozen=True)
+class _ColumnPlan:
+    """The source of one salon database column in a CSV row."""
+
+    column: str
+    position: int | None  # None: the mapping leaves the column empty
+    time_position: int | None  # the time column when date and time are split
+    time_required: bool | None  # None: not a time column
+
+
+class CsvSource:
+    """Three CSV export files with a column mapping."""
+
+    def __init__(
+        self,
+        files: dict[str, Path],
+        columns: dict[str, dict[str, str | tuple[str, str]]] | None = None,
+        *,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+    ) -> None:
+        self.files = {table: Path(files[table]) for table in SOURCE_TABLES}
+        self.columns = columns or {}
+        self.delimiter = delimiter
+        self.encoding = encoding
+        self._formats: dict[str, tuple[str, str]] = {}  # table -> (codec, delimiter)
+        for table in SOURCE_TABLES:
+            path = self.files[table]
+            encoding_found = _scan_encoding(path, encoding)
+            self._formats[table] = (encoding_found, self._read_header(table, path, encoding_found))
+
+    def describe(self) -> str:
+        return "CSV export " + ", ".join(str(path) for path in self.files.values())
+
+    def count(self, table: str) -> int | None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+    # -- reading ----------------------------------------------------------
+
+    def _read_header(self, table: str, path: Path, encoding: str) -> str:
+        """Return the delimiter after checking that the header has every mapped column."""
+        with _open_text(path, encoding) as stream:
+            first_line = stream.readline()
+        if not first_line.strip():
+            raise SyncError(f"{path}: line 1 is empty: the export must start with a header line of column names")
+        delimiter = self.delimiter or _detect_delimiter(first_line, path)
+        header = next(csv.reader([first_line], delimiter=delimiter))
+        self._plan(table, path, header)
+        return delimiter
+
+    def _plan(self, table: str, path: Path, header: list[str]) -> list[_ColumnPlan]:
+        names = [name.strip() for name in header]
+        lowered = [name.lower() for name in names]
+        mapping = self.columns.get(table, {})
+
+        def position(name: str, column: str) -> int:
+            if name in names:
+                return names.index(name)
+            if name.lower() in lowered:
+                return lowered.index(name.lower())
+            raise SyncError(
+                f"{path}: the header (line 1) has no column {name!r} for {table}.{column}; "
+                f"found: {', '.join(names)}; set source.columns.{table}.{column} to the export's header"
+            )
+
+        plans: list[_ColumnPlan] = []
+        for column in SOURCE_COLUMNS[table]:
+            source = mapping.get(column, column)
+            time_required = TIME_COLUMNS.get(column) if table != "salons" else None
+            if source == "":
+                plans.append(_ColumnPlan(column, None, None, time_required))
+            elif isinstance(source, tuple):
+                plans.append(_ColumnPlan(column, position(source[0], column), position(source[1], column), time_required))
+            else:
+                plans.append(_ColumnPlan(column, position(source, column), None, time_required))
+        return plans
+
+    def rows(self, table: str) -> Iterator[dict[str, object]]:
+        path = self.files[table]
+        encoding, delimiter = self._formats[table]
+        with _open_text(path, encoding) as stream:
+            reader = csv.reader(stream, delimiter=delimiter)
+            try:
+                header = next(reader)
+                plans = self._plan(table, path, header)
+                width = len(header)
+                simple = [(plan.column, plan.position) for plan in plans if plan.time_required is None]
+                timed = [plan for plan in plans if plan.time_required is not None]
+                for fields in reader:
+                    if not fields or (len(fields) == 1 and not fields[0].strip()):
+                        continue  # blank line
+                    row: dict[str, object] = {LINE_KEY: reader.line_num}
+                    if len(fields) != width:
+                        row[PROBLEM_KEY] = (
+                            f"line {reader.line_num} has {len(fields)} fields but the header has {width}: "
+                            "check for a separator inside an unquoted value"
+                        )
+                        fields = (fields + [""] * width)[:width]
+                    for column, index in simple:
+                        row[column] = fields[index].strip() if index is not None else ""
+                    for plan in timed:
+                        row[plan.column] = _time_value(fields, plan)
+                    yield row
+            except UnicodeDecodeError as error:
+                raise SyncError(
+                    f"{path}: line {reader.line_num + 1} cannot be read as {encoding}: {error.reason}; "
+                    "set source.encoding in the config to the export's encoding"
+                ) from error
+            except csv.Error as error:
+                raise SyncError(
+                    f"{path}: line {reader.line_num} is not valid CSV: {error}; check the export settings"
+                ) from error
+
+
+def _time_value(fields: list[str], plan: _ColumnPlan) -> str:
+    if plan.position is None:
+        return ""
+    text = fields[plan.position].strip()
+    if plan.time_position is not None:
+        time = fields[plan.time_position].strip()
+        text = f"{text} {time}" if time else text
+    if not text:
+        return ""
+    return normalise_time(text, time_required=bool(plan.time_required))
+
+
+def _open_text(path: Path, encoding: str):
+    try:
+        return path.open("r", encoding=encoding, newline="")
+    except OSError as error:
+        raise SyncError(f"{path}: cannot open the export file: {error.strerror}; check the path in source.files") from error
+
+
+def _detect_delimiter(line: str, path: Path) -> str:
+    counts = {delimiter: line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    if counts[best] == 0:
+        raise SyncError(
+            f"{path}: the header (line 1) has no ';', ',' or tab between column names; "
+            "set source.delimiter in the config"
+        )
+    return best
+
+
+def _scan_encoding(path: Path, configured: str | None) -> str:
+    """Return the Python codec to read ``path`` with, after checking every byte of it.
+
+    Without a configured encoding, UTF-8 is taken when the whole file
+    decodes as UTF-8 (a byte order mark is dropped), otherwise Windows-1252.
+    """
+    try:
+        stream = path.open("rb")
+    except FileNotFoundError as error:
+        raise SyncError(f"{path}: export file not found: check the path in source.files") from error
+    except OSError as error:
+        raise SyncError(f"{path}: cannot open the export file: {error.strerror}; check its permissions") from error
+    with stream:
+        start = stream.read(4)
+        if any(start.startswith(bom) for bom in _UTF16_AND_32_BOMS):
+            raise SyncError(
+                f"{path}: the file is UTF-16 or UTF-32 encoded; export it as UTF-8 or Windows-1252 (ANSI) CSV"
+            )
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        utf8_ok = configured in (None, "utf-8")
+        utf8_problem_line: int | None = None
+        cp1252_problem: tuple[int, int] | None = None  # (line, byte)
+        lines_before = 0
+        while chunk := stream.read(SCAN_CHUNK_BYTES):
+            if b"\x00" in chunk:
+                line = lines_before + chunk[: chunk.index(b"\x00")].count(b"\n") + 1
+                raise SyncError(
+                    f"{path}: line {line} contains NUL bytes, so this is not a text CSV file "
+                    "(UTF-16 exports look like this); export it as UTF-8 or Windows-1252 (ANSI) CSV"
+                )
+            if utf8_ok:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    utf8_ok = False
+                    utf8_problem_line = lines_before + chunk[: max(error.start, 0)].count(b"\n") + 1
+            if cp1252_problem is None:
+                found = _CP1252_UNDEFINED.search(chunk)
+                if found is not None:
+                    line = lines_before + chunk[: found.start()].count(b"\n") + 1
+                    cp1252_problem = (line, chunk[found.start()])
+            lines_before += chunk.count(b"\n")
+        if utf8_ok:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8_ok = False
+                utf8_problem_line = lines_before + 1
+    if configured == "utf-8" and not utf8_ok:
+        raise SyncError(
+            f"{path}: line {utf8_problem_line} is not valid UTF-8; export the file as UTF-8, "
+            "or set source.encoding = \"cp1252\" for a Windows-1252 (ANSI) export"
+        )
+    if utf8_ok:
+        return "utf-8-sig"
+    if cp1252_problem is not None:
+        line, byte = cp1252_problem
+        raise SyncError(
+            f"{path}: line {line} has the byte 0x{byte:02X}, which is neither UTF-8 nor Windows-1252 text; "
+            "export the file as UTF-8 or Windows-1252 (ANSI) CSV"
+        )
+    return "cp1252"

@@ -1,0 +1,91 @@
+"""Pilot tests for sync in the app: F9 runs it in a worker, the header and the send dialog show its age."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+
+from smsconfirm_tui.tui.app import SmsConfirmApp
+from smsconfirm_tui.tui.screens.day import DayScreen
+from smsconfirm_tui.tui.screens.send import SendDialog
+from smsconfirm_tui.tui.widgets.day_list import DayList
+
+SIZE = (80, 24)
+TOMORROW = date(2026, 12, 5)
+
+
+def add_visit(salon_db, appointment_id: str, starts_at: str) -> None:
+    connection = sqlite3.connect(salon_db)
+    # A client without a visit that day, so that the line makes a visit of its own.
+    client_id = connection.execute(
+        "SELECT id FROM clients WHERE id NOT IN (SELECT client_id FROM appointments WHERE starts_at LIKE ?) "
+        "ORDER BY id LIMIT 1",
+        (starts_at[:10] + "%",),
+    ).fetchone()[0]
+    connection.execute(
+        "INSERT INTO appointments VALUES (?, ?, 'S1', ?, ?, 'Schneiden', 'Anna', 'booked', '2026-12-04 08:30:00')",
+        (appointment_id, client_id, starts_at, starts_at[:11] + "23:30"),
+    )
+    connection.commit()
+    connection.close()
+
+
+def title_text(screen: DayScreen) -> str:
+    return str(screen.query_one("#title").render())
+
+
+async def test_f9_syncs_new_visit(demo):
+    app = SmsConfirmApp(demo.routine, start_day=TOMORROW)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        day_list = screen.query_one(DayList)
+        before = day_list.row_count
+        assert "Abgleich heute 09:00" in title_text(screen)
+
+        add_visit(demo.salon_db, "A999999", "2026-12-05 23:00")
+        await pilot.press("f9")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.syncing
+        assert day_list.row_count == before + 1
+        notes = [notification.message for notification in app._notifications]
+        assert any(note.startswith("Abgleich fertig: 1 neu, 0 geändert") for note in notes)
+
+
+async def test_f9_failure_keeps_mirror(demo):
+    demo.salon_db.write_bytes(b"not a database any more" * 50)
+    app = SmsConfirmApp(demo.routine, start_day=TOMORROW)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        before = screen.query_one(DayList).row_count
+        await pilot.press("f9")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not screen.syncing
+        assert screen.query_one(DayList).row_count == before
+        notes = [notification.message for notification in app._notifications]
+        assert any(
+            note.startswith("Abgleich fehlgeschlagen, nichts wurde geändert: salon database") for note in notes
+        )
+
+
+async def test_send_dialog_warns_when_stale(demo, now):
+    routine = demo.routine
+    routine.clock = lambda: now + timedelta(hours=25)
+    app = SmsConfirmApp(routine, start_day=TOMORROW)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Abgleich 04.12.2026 09:00" in title_text(app.screen)
+        await pilot.press("f5")
+        dialog = app.screen
+        assert isinstance(dialog, SendDialog)
+        warning = str(dialog.query_one("#send-stale").render())
+        assert warning == "Achtung: Die Termine wurden zuletzt am 04.12.2026 09:00 abgeglichen. Zuerst abgleichen (F9)."
+
+
+async def test_send_dialog_quiet_when_fresh(demo):
+    app = SmsConfirmApp(demo.routine, start_day=TOMORROW)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        dialog = app.screen
+        assert isinstance(dialog, SendDialog)
+        assert not dialog.query("#send-stale")
