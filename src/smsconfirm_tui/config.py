@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from smsconfirm_tui.domain.templates import validate_sender
+from smsconfirm_tui.domain.calendar import CANTONS
+from smsconfirm_tui.domain.templates import validate_sender, validate_template
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A shorter reply poll interval only adds load on the provider's API: replies
@@ -194,11 +195,11 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     if language is not None and language not in ("de", "en"):
         raise ConfigError(f"{path}: language = {language!r} is not supported: use \"de\" or \"en\"")
     lead = data.get("default_lead_days", 2)
-    if not isinstance(lead, int) or not 0 <= lead <= 14:
+    if isinstance(lead, bool) or not isinstance(lead, int) or not 0 <= lead <= 14:
         raise ConfigError(f"{path}: default_lead_days = {lead!r} must be a whole number from 0 to 14")
     notice = data.get("min_notice_hours", 2.0)
-    if not isinstance(notice, int | float) or notice < 0:
-        raise ConfigError(f"{path}: min_notice_hours = {notice!r} must be a number of hours, 0 or more")
+    if isinstance(notice, bool) or not isinstance(notice, int | float) or not 0 <= notice <= 72:
+        raise ConfigError(f"{path}: min_notice_hours = {notice!r} must be a number of hours from 0 to 72")
     poll = data.get("reply_poll_seconds", 60)
     if isinstance(poll, bool) or not isinstance(poll, int) or not (poll == 0 or MIN_REPLY_POLL_SECONDS <= poll <= 3600):
         raise ConfigError(
@@ -211,6 +212,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     for language_code in templates:
         if language_code not in ("de", "fr", "it", "en"):
             raise ConfigError(f"{path}: templates.{language_code} is not a supported language: use de, fr, it or en")
+        try:
+            validate_template(templates[language_code])
+        except ValueError as error:
+            raise ConfigError(f"{path}: templates.{language_code}: {error}") from error
     salons = {
         str(salon_id): _parse_salon(values, path, str(salon_id))
         for salon_id, values in data.get("salons", {}).items()
@@ -418,6 +423,10 @@ def _parse_salon(values: Any, path: Path, salon_id: str) -> SalonSettings:
     _reject_unknown(values, allowed, path, f"salons.{salon_id}.")
     open_days = _parse_days(values.get("open_days", list(WEEKDAY_NAMES[:6])), path, f"salons.{salon_id}.open_days")
     canton = values.get("canton")
+    if canton is not None and str(canton).upper() not in CANTONS:
+        raise ConfigError(
+            f"{path}: salons.{salon_id}.canton = {canton!r} is not a Swiss canton: use a two-letter code such as ZH"
+        )
     sender = values.get("sender")
     if sender is not None:
         try:
