@@ -7,7 +7,7 @@ for visits on Friday 4 and Saturday 5.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -402,3 +402,15 @@ def test_attached_stop_opts_out(week, anna):
     assert week.routine.client("anna").opted_out
     assert week.status(saturday, SATURDAY) is VisitStatus.OPTED_OUT
     assert week.gateway.sent == []
+
+
+def test_reply_stamped_before_acceptance_by_skew(week):
+    # The gateway's clock runs a minute behind ours: its reply looks older
+    # than the message it answers.
+    week.client("anna", ANNA)
+    saturday = week.visit("anna", zurich(5, 11))
+    week.confirm("anna", ANNA, zurich(5, 11), accepted_at=zurich(3, 9))
+    week.gateway.reply(ANNA, "J", zurich(3, 9) - timedelta(minutes=1))
+    summary = week.routine.fetch_replies()
+    assert summary.matched == 1
+    assert week.status(saturday, SATURDAY) is VisitStatus.CONFIRMED

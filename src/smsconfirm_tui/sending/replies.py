@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 from smsconfirm_tui.domain.calendar import ZURICH
@@ -122,6 +122,12 @@ def store_reply(mirror: Mirror, provider: str, inbound: InboundSms, summary: Fet
         _opt_out_number(mirror, provider, reply_id, inbound, message, summary, now=now)
 
 
+# The gateway stamps a reply with its own clock and we stamp the acceptance
+# with ours; a gateway clock a little behind would otherwise make a prompt
+# reply look older than the message it answers.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
 def match_reply(mirror: Mirror, from_number: str, received_at: datetime) -> _Match:
     """Find the open confirmation that a reply from ``from_number`` responds to, or the reason why none fits."""
     rows = mirror.connection.execute(
@@ -129,7 +135,7 @@ def match_reply(mirror: Mirror, from_number: str, received_at: datetime) -> _Mat
         "WHERE to_e164 = ? AND kind = 'confirmation' AND state IN (?, ?, ?) "
         "AND COALESCE(sent_at, created_at) <= ? "
         "ORDER BY COALESCE(sent_at, created_at) DESC, id DESC",
-        (from_number, *REACHABLE_STATES, _stamp(received_at)),
+        (from_number, *REACHABLE_STATES, _stamp(received_at + CLOCK_SKEW)),
     ).fetchall()
     if not rows:
         return _Match(None, UnmatchedReason.UNKNOWN_NUMBER)
