@@ -309,3 +309,45 @@ def test_plan_counts_segments_and_cost(demo, fake) -> None:
     assert plan.long_messages == sum(1 for count in counts if count > 1)
     assert plan.long_messages > 0
     assert plan.supports_replies
+
+
+def test_unknown_settled_before_lease_when_accepted(tmp_path):
+    """An unknown message the gateway has is marked sent at once; one it lacks waits for the lease."""
+    from datetime import datetime, timedelta
+
+    from smsconfirm_tui.domain.calendar import ZURICH
+    from smsconfirm_tui.domain.status import MessageState
+    from smsconfirm_tui.gateway.base import DeliveryReport, DeliveryState
+    from smsconfirm_tui.sending import outbox
+    from smsconfirm_tui.sending.sender import reconcile
+    from smsconfirm_tui.store.mirror import Mirror
+
+    class Lookup:
+        name = "fake"
+
+        def __init__(self, known):
+            self.known = known
+
+        def delivery_report(self, reference, lookup=None):
+            state = DeliveryState.ACCEPTED if reference in self.known else DeliveryState.NOT_FOUND
+            return DeliveryReport(reference, state, provider_id="p1" if reference in self.known else None)
+
+    now = datetime(2026, 12, 4, 9, 0, tzinfo=ZURICH)
+    mirror = Mirror(tmp_path / "mirror.sqlite")
+    items = [
+        outbox.OutboxItem(f"S1/K{i}/2026-12-05", datetime(2026, 12, 5, 10), f"K{i}", "S1", f"+4179000000{i}", "Hallo", "Salon")
+        for i in (1, 2)
+    ]
+    ids = outbox.enqueue(mirror, items, actor="test", now=now, provider="fake")
+    for message in outbox.claim(mirror, ids, sender_id="test", now=now):
+        outbox.mark(mirror, message.id, MessageState.UNKNOWN, now=now, error="timed out")
+    first, second = (mirror.connection.execute("SELECT reference FROM messages WHERE id = ?", (i,)).fetchone()[0] for i in ids)
+
+    assert reconcile(mirror, Lookup({first}), now=now + timedelta(seconds=30)) == 1
+    states = [row[0] for row in mirror.connection.execute("SELECT state FROM messages ORDER BY id")]
+    assert states == ["sent", "unknown"]
+
+    assert reconcile(mirror, Lookup({first}), now=now + outbox.CLAIM_LEASE + timedelta(seconds=1)) == 1
+    states = [row[0] for row in mirror.connection.execute("SELECT state FROM messages ORDER BY id")]
+    assert states == ["sent", "queued"]
+    mirror.close()

@@ -60,6 +60,7 @@ def run_demo(args: argparse.Namespace) -> int:
         from smsconfirm_tui.tui.app import SmsConfirmApp
 
         SmsConfirmApp(session.routine).run()
+        _announce_requests_in_flight()
     finally:
         session.close()
     return 0
@@ -90,6 +91,27 @@ def run_app(args: argparse.Namespace) -> int:
     routine = Routine(config, paths.mirror, lambda: build_gateway(config.gateway))
     try:
         SmsConfirmApp(routine).run()
+        _announce_requests_in_flight()
     finally:
         routine.close()
     return 0
+
+
+def _announce_requests_in_flight() -> None:
+    """Say why the program has not ended yet when a send was running at quit.
+
+    Thread workers cannot be stopped: the sender finishes the requests that
+    are already on the way, and the rest stays queued for the next send.
+    """
+    import threading
+
+    from smsconfirm_tui.i18n import _
+
+    busy = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
+    ]
+    if busy:
+        print(_("Finishing the SMS requests already on the way; the rest stays queued for the next send …"),
+              file=sys.stderr, flush=True)

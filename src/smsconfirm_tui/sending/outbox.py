@@ -153,12 +153,16 @@ def message_from_row(row: object) -> MessageRow:
     return _message(row)  # type: ignore[arg-type]
 
 
+def lease_expired(message: MessageRow, now: datetime) -> bool:
+    """Tell whether the message's claim is older than the lease, so no request can still be running."""
+    return message.claimed_at is None or message.claimed_at < _stamp(now - CLAIM_LEASE)
+
+
 def stale_claims(mirror: Mirror, *, now: datetime) -> list[MessageRow]:
-    """Return messages whose sender stopped mid-request, and those whose outcome is unknown."""
+    """Return messages whose sender stopped mid-request, and all whose outcome is unknown."""
     rows = mirror.connection.execute(
-        "SELECT * FROM messages WHERE (state = ? AND claimed_at < ?) OR (state = ? AND updated_at < ?) "
-        "ORDER BY id",
-        (MessageState.SENDING, _stamp(now - CLAIM_LEASE), MessageState.UNKNOWN, _stamp(now - CLAIM_LEASE)),
+        "SELECT * FROM messages WHERE (state = ? AND claimed_at < ?) OR state = ? ORDER BY id",
+        (MessageState.SENDING, _stamp(now - CLAIM_LEASE), MessageState.UNKNOWN),
     )
     return [_message(row) for row in rows]
 

@@ -273,8 +273,9 @@ def lookup_for(message: MessageRow) -> StatusLookup:
 def reconcile(mirror: Mirror, gateway: Gateway, *, now: datetime) -> int:
     """Settle messages left mid-send by a crash or a lost response; return how many changed.
 
-    A message the gateway has is marked sent. A message the gateway never
-    received, and whose claim lease has expired, goes back to the queue.
+    A message the gateway has is marked sent, at any time. A message the
+    gateway never received goes back to the queue only once its claim lease
+    has expired, because until then its request may still be on the way.
     """
     changed = 0
     for message in outbox.stale_claims(mirror, now=now):
@@ -286,7 +287,7 @@ def reconcile(mirror: Mirror, gateway: Gateway, *, now: datetime) -> int:
         if report.state in (DeliveryState.ACCEPTED, DeliveryState.DELIVERED):
             outbox.mark(mirror, message.id, MessageState.SENT, now=now, provider_id=report.provider_id)
             changed += 1
-        elif report.state is DeliveryState.NOT_FOUND:
+        elif report.state is DeliveryState.NOT_FOUND and outbox.lease_expired(message, now):
             outbox.mark(mirror, message.id, MessageState.QUEUED, now=now,
                         error="the gateway never received it: queued again")
             changed += 1

@@ -444,6 +444,8 @@ class DayScreen(Screen):
     @work(thread=True, exclusive=True, group="replies", exit_on_error=False)
     def replies_worker(self, quiet: bool) -> None:
         try:
+            # Settle messages whose outcome was lost first, so their replies can match them.
+            self.routine.reconcile()
             summary = self.routine.fetch_replies()
             # Delivery reports come from the same gateway, so they are refreshed with the replies.
             self.routine.fetch_deliveries()
