@@ -33,7 +33,8 @@ class DatePrompt(ModalScreen[date | None]):
         try:
             day = parse_typed_date(event.value, self.today)
         except ValueError:
-            message = _("{text} is not a date: type day.month. or day.month.year").format(text=repr(event.value))
+            typed = event.value if len(event.value) <= 20 else event.value[:20] + "…"
+            message = _("{text} is not a date: type day.month. or day.month.year").format(text=repr(typed))
             self.query_one("#date-error", Static).update(Text(message))
             return
         self.dismiss(day)

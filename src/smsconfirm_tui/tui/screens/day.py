@@ -75,6 +75,7 @@ class DayScreen(Screen):
         self.audit_only = False
         self.rows: list[DayRow] = []
         self.sending = False
+        self.warned_small = False
         self.fetching = False
         self.last_poll_error: str | None = None
         self.syncing = False
@@ -88,6 +89,14 @@ class DayScreen(Screen):
         yield Static(id="detail")
         yield ProgressBar(id="progress", show_eta=False)
         yield Footer()
+
+    def on_resize(self, event) -> None:
+        # The list is laid out for 80x24; a smaller window cuts off the status column.
+        too_small = event.size.width < 80 or event.size.height < 20
+        if too_small and not self.warned_small:
+            self.notify(_("The window is smaller than 80x24: some columns are cut off."), severity="warning",
+                        markup=False)
+        self.warned_small = too_small
 
     def on_mount(self) -> None:
         self.query_one("#progress").display = False
@@ -145,8 +154,9 @@ class DayScreen(Screen):
                 label = _("tomorrow") + ", "
             title = _("Appointments {label}{day}").format(label=label, day=format_day(self.day))
         if self.audit_only:
-            title += " · " + _("audit: needs setup or invalid number")
-        heading = Text(title, style="bold")
+            title += " · " + _("only needs setup or invalid")
+        # One line: a wrapped title would push the attention line out of view.
+        heading = Text(title, style="bold", no_wrap=True, overflow="ellipsis")
         heading.append(" · ")
         heading.append_text(sync_label(self.routine.last_sync_at(), today, stale=self.routine.sync_is_stale()))
         self.query_one("#title", Static).update(heading)
@@ -349,8 +359,6 @@ class DayScreen(Screen):
 
     def on_send_finished(self, message: SendFinished) -> None:
         self.sending = False
-        self.fetching = False
-        self.last_poll_error: str | None = None
         self.query_one("#progress").display = False
         if message.error or message.summary is None:
             self.notify(_("Sending stopped: {error}").format(error=message.error), severity="error", timeout=10, markup=False)

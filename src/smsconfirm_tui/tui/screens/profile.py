@@ -41,6 +41,7 @@ class ProfileModal(ModalScreen[bool]):
             with Horizontal(classes="field"):
                 yield Label(_("Confirm by SMS"), classes="field-label")
                 yield Switch(value=client.sms_on, id="sms-on")
+                yield Label(self._switch_word(client.sms_on), id="sms-on-word", classes="switch-word")
             with Horizontal(classes="field"):
                 yield Label(_("Days before the appointment"), classes="field-label")
                 yield Input(str(lead), id="lead-days", type="integer", max_length=2)
@@ -76,6 +77,14 @@ class ProfileModal(ModalScreen[bool]):
         if client.opted_out:
             text.append("\n" + _("The client opted out of SMS."), style="bold red")
         return text
+
+    @staticmethod
+    def _switch_word(on: bool) -> Text:
+        # The switch alone shows on and off only by colour and position.
+        return Text(_("on"), style="bold green") if on else Text(_("off"), style="bold")
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.query_one("#sms-on-word", Label).update(self._switch_word(event.value))
 
     def on_mount(self) -> None:
         self.query_one("#sms-on", Switch).focus()
