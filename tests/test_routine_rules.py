@@ -265,3 +265,30 @@ def test_lists_never_parse_numbers(demo, monkeypatch, function):
     assert rows
     assert due
     assert plan.count > 0
+
+
+def test_moved_back_needs_new_sms_once(demo):
+    routine = demo.routine
+    row = first_to_send(routine, TOMORROW)
+    original_start = row.visit.starts_at
+    routine.send(routine.plan_send([row]))
+
+    move_visit(routine, row, original_start + timedelta(hours=2))
+    routine.send(routine.plan_send([find_row(routine, TOMORROW, row.key)]))
+    assert accepted_count(demo) == 2
+
+    # Back to the first time: the client's latest SMS names the other time.
+    move_visit(routine, row, original_start)
+    back = find_row(routine, TOMORROW, row.key)
+    assert back.status is VisitStatus.TO_SEND
+    assert back.moved
+
+    routine.send(routine.plan_send([back]))
+    assert accepted_count(demo) == 3
+    assert find_row(routine, TOMORROW, row.key).status is VisitStatus.SENT
+
+    # A stale list that still shows the row as moved sends nothing more.
+    routine.send(routine.plan_send([back]))
+    assert accepted_count(demo) == 3
+    actions = [entry["action"] for entry in routine.mirror.audit_entries()]
+    assert actions.count("resend_after_move") == 1

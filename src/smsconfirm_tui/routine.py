@@ -572,21 +572,27 @@ def _pick_message(
         if message.visit_starts_at == starts_at and message.state != MessageState.DROPPED:
             current = message
             break
-    # TODO: a visit moved and then moved back to a time that was already
-    # confirmed shows that old message, although the client's latest SMS
-    # names the other time. The outbox's unique key (visit, start time) does
-    # not allow a second message for the same time.
-    if current is not None and current.state not in (MessageState.QUEUED, MessageState.FAILED):
-        return current, None
     sent_elsewhere = [
         message
         for message in (*history, *earlier_days)
         if message.state in _OUT_STATES
         and (message.visit_key != visit.key or message.visit_starts_at != starts_at)
     ]
+    if current is not None and current.state not in (MessageState.QUEUED, MessageState.FAILED):
+        # A visit moved away and back: the SMS for this time counts only while
+        # no later SMS named another time.
+        later = [message for message in sent_elsewhere if _went_out(message) > _went_out(current)]
+        if not later:
+            return current, None
+        return None, max(later, key=_went_out)
     if not sent_elsewhere:
         return current, None
     return current, max(sent_elsewhere, key=lambda message: message.id)
+
+
+def _went_out(message: MessageRow) -> int:
+    """Return the message's place in the order of claims: a larger number went out later."""
+    return message.claim_seq or 0
 
 
 def _due_now(row: DayRow, today: date) -> bool:

@@ -44,14 +44,16 @@ def enqueue(mirror: Mirror, items: list[OutboxItem], *, actor: str, now: datetim
     """Write the messages to the outbox; return the ids of those that are new or re-queued.
 
     A visit that already has a message for the same start time keeps it,
-    unless that message failed or was dropped: then it is queued again.
+    unless that message failed or was dropped, or a later SMS for the visit
+    named another time (the visit moved away and back): then it is queued
+    again.
     """
     ids: list[int] = []
     with mirror.transaction() as connection:
         for item in items:
             starts_at = format_local(item.visit_starts_at)
             row = connection.execute(
-                "SELECT id, state FROM messages WHERE visit_key = ? AND visit_starts_at = ?",
+                "SELECT id, state, reference, sent_at FROM messages WHERE visit_key = ? AND visit_starts_at = ?",
                 (item.visit_key, starts_at),
             ).fetchone()
             if row is None:
@@ -90,9 +92,48 @@ def enqueue(mirror: Mirror, items: list[OutboxItem], *, actor: str, now: datetim
                 )
                 _record_lines(connection, int(row["id"]), item.line_ids)
                 ids.append(int(row["id"]))
+            elif row["state"] in OUT_STATES and _superseded(connection, int(row["id"])):
+                # The client's latest SMS names another time, so this time
+                # needs a confirmation again. The audit log keeps the first send.
+                mirror.add_audit(
+                    at=now, actor=actor, action="resend_after_move", client_id=item.client_id,
+                    visit_key=item.visit_key, old_value=row["reference"], detail=f"sent at {row['sent_at']}",
+                )
+                connection.execute(
+                    "UPDATE messages SET state = ?, reference = ?, to_e164 = ?, text = ?, error = NULL, "
+                    "attempts = 0, provider_id = NULL, delivery = NULL, sent_at = NULL, updated_at = ? "
+                    "WHERE id = ?",
+                    (MessageState.QUEUED, new_reference(), item.to_e164, item.text, _stamp(now), row["id"]),
+                )
+                _record_lines(connection, int(row["id"]), item.line_ids)
+                ids.append(int(row["id"]))
             elif row["state"] == MessageState.QUEUED:
                 ids.append(int(row["id"]))
     return ids
+
+
+# States of a message whose request went out, or may have.
+OUT_STATES = (MessageState.SENT, MessageState.UNKNOWN, MessageState.SENDING)
+
+
+def _superseded(connection: sqlite3.Connection, message_id: int) -> bool:
+    """Tell whether a later SMS for the same visit, or for one of its lines, went out after this one."""
+    row = connection.execute(
+        """
+        SELECT 1 FROM messages AS later, messages AS this
+        WHERE this.id = :id AND later.id != this.id
+          AND later.state IN (:sent, :unknown, :sending)
+          AND COALESCE(later.claim_seq, 0) > COALESCE(this.claim_seq, 0)
+          AND (later.visit_key = this.visit_key OR later.id IN (
+                SELECT other.message_id FROM message_lines AS other
+                JOIN message_lines AS mine ON mine.appointment_id = other.appointment_id
+                WHERE mine.message_id = this.id))
+        LIMIT 1
+        """,
+        {"id": message_id, "sent": MessageState.SENT, "unknown": MessageState.UNKNOWN,
+         "sending": MessageState.SENDING},
+    ).fetchone()
+    return row is not None
 
 
 def _record_lines(connection: sqlite3.Connection, message_id: int, line_ids: tuple[str, ...]) -> None:
@@ -113,6 +154,7 @@ def claim(mirror: Mirror, message_ids: list[int], *, sender_id: str, now: dateti
         for message_id in message_ids:
             cursor = connection.execute(
                 "UPDATE messages SET state = ?, claimed_by = ?, claimed_at = ?, attempts = attempts + 1, "
+                "claim_seq = (SELECT COALESCE(MAX(claim_seq), 0) + 1 FROM messages), "
                 "updated_at = ? WHERE id = ? AND state = ?",
                 (MessageState.SENDING, sender_id, _stamp(now), _stamp(now), message_id, MessageState.QUEUED),
             )

@@ -82,6 +82,7 @@ class MessageRow:
     sent_at: str | None
     created_at: str
     claimed_at: str | None = None
+    claim_seq: int | None = None  # order of the claims; a later claim went out later
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ ADDED_COLUMNS = (
     ("messages", "kind", "TEXT NOT NULL DEFAULT 'confirmation'"),
     # Why a reply matched no visit, e.g. "shared number"; NULL once matched.
     ("replies", "unmatched_reason", "TEXT"),
+    # Order in which messages were claimed for a request, across terminals.
+    ("messages", "claim_seq", "INTEGER"),
 )
 
 SCHEMA = """
