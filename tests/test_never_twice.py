@@ -20,6 +20,7 @@ from smsconfirm_tui.gateway.factory import build_gateway
 from smsconfirm_tui.gateway.fakes import FakeTwilio
 from smsconfirm_tui.paths import resolve_paths
 from smsconfirm_tui.routine import Routine
+from smsconfirm_tui.sending.outbox import LEASE_ENV_VAR
 from smsconfirm_tui.store.mirror import Mirror
 from smsconfirm_tui.sync.merge import merge_source
 from smsconfirm_tui.sync.salon_db import SqliteSource
@@ -64,8 +65,16 @@ def due_count(mirror_path: Path, settings: GatewayConfig, now) -> int:
         routine.close()
 
 
-def start_sender(home: Path, count: int, now) -> subprocess.Popen:
+LEASE_SECONDS = 1.0
+
+
+def start_sender(home: Path, count: int, now, lease: float | None = LEASE_SECONDS) -> subprocess.Popen:
+    # A one-second claim lease, on the real clock, so that a resumed run
+    # takes over a killed run's claims without waiting three minutes.
     env = {**os.environ, "SMSCONFIRM_HOME": str(home)}
+    env.pop(LEASE_ENV_VAR, None)
+    if lease is not None:
+        env[LEASE_ENV_VAR] = str(lease)
     env.pop("SMSCONFIRM_GATEWAY_TOKEN", None)
     return subprocess.Popen(
         [sys.executable, "-m", "smsconfirm_tui", "send", "--due", f"--yes={count}",
@@ -108,11 +117,9 @@ def test_killed_senders_never_send_twice(tmp_path: Path) -> None:
                 process.send_signal(signal.SIGKILL)
                 kills += 1
             process.communicate(timeout=30)
-            # A killed sender's last request still finishes at the provider. The
-            # claim lease (3 minutes) is far longer than any request, and the
-            # next run's clock is 5 minutes later, so the lease has expired. The
-            # pause gives the fake the real time that the lease stands for.
-            time.sleep(0.5)
+            # A killed sender's last request still finishes at the provider
+            # within the lease; the next run takes over only after it.
+            time.sleep(LEASE_SECONDS + 0.2)
             now += timedelta(minutes=5)
 
         final = due_count(mirror_path, settings, now)
@@ -152,3 +159,18 @@ def test_send_refuses_wrong_count(tmp_path: Path) -> None:
     assert process.returncode == 1
     assert f"--yes={count}" in errors
     assert fake.accepted == []
+
+
+def test_later_pretended_time_takes_no_claims(tmp_path: Path) -> None:
+    # A second run that pretends a later time must still respect the first
+    # run's claims: the lease runs on the real clock.
+    with FakeTwilio(latency=1.0) as fake:
+        mirror_path, settings = prepare_home(tmp_path / "home", fake)
+        count = due_count(mirror_path, settings, NOW)
+        first = start_sender(tmp_path / "home", count, NOW, lease=None)
+        time.sleep(1.5)
+        later = NOW + timedelta(minutes=10)
+        second = start_sender(tmp_path / "home", due_count(mirror_path, settings, later), later, lease=None)
+        first.communicate(timeout=120)
+        second.communicate(timeout=120)
+        assert_exactly_once(fake, mirror_path)

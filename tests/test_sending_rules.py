@@ -144,7 +144,7 @@ def test_stalled_accept_sends_exactly_one(demo, fake) -> None:
     assert all(row.message is None or row.message.id not in ids for row in plan.rows)
 
 
-def test_reset_stays_unknown_until_reconcile(demo, fake) -> None:
+def test_reset_stays_unknown_until_reconcile(demo, fake, monkeypatch) -> None:
     routine = twilio_routine(demo, fake)
     ids = queue_due(routine, 1)
     fake.inject("reset")
@@ -155,6 +155,9 @@ def test_reset_stays_unknown_until_reconcile(demo, fake) -> None:
             "SELECT visit_key FROM messages WHERE id = ?", ids).fetchone()[0]]) == []
         assert fake.accepted == []
 
+    # The lease runs on the real clock; a zero lease stands for the minutes
+    # a real second run would come later.
+    monkeypatch.setenv(outbox.LEASE_ENV_VAR, "0")
     later = twilio_routine(demo, fake, now=NOW + timedelta(minutes=5))
     assert later.reconcile() == 1
     assert states(later, ids) == [MessageState.QUEUED]
@@ -343,11 +346,13 @@ def test_unknown_settled_before_lease_when_accepted(tmp_path):
         outbox.mark(mirror, message.id, MessageState.UNKNOWN, now=now, error="timed out")
     first, second = (mirror.connection.execute("SELECT reference FROM messages WHERE id = ?", (i,)).fetchone()[0] for i in ids)
 
-    assert reconcile(mirror, Lookup({first}), now=now + timedelta(seconds=30)) == 1
+    # The lease runs on the real clock, whatever time the routine pretends.
+    claimed = outbox.wall_now()
+    assert reconcile(mirror, Lookup({first}), now=now, wall=claimed + timedelta(seconds=30)) == 1
     states = [row[0] for row in mirror.connection.execute("SELECT state FROM messages ORDER BY id")]
     assert states == ["sent", "unknown"]
 
-    assert reconcile(mirror, Lookup({first}), now=now + outbox.CLAIM_LEASE + timedelta(seconds=1)) == 1
+    assert reconcile(mirror, Lookup({first}), now=now, wall=claimed + outbox.CLAIM_LEASE + timedelta(seconds=1)) == 1
     states = [row[0] for row in mirror.connection.execute("SELECT state FROM messages ORDER BY id")]
     assert states == ["sent", "queued"]
     mirror.close()

@@ -7,6 +7,7 @@ transaction, so two terminals never claim the same one.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,20 @@ from smsconfirm_tui.store.mirror import MessageRow, Mirror, _message
 # A claim older than this belongs to a sender that crashed or was closed:
 # longer than a request's timeout times its attempts.
 CLAIM_LEASE = timedelta(minutes=3)
+# Tests with real processes shorten the lease instead of waiting minutes.
+LEASE_ENV_VAR = "SMSCONFIRM_CLAIM_LEASE_SECONDS"
+
+
+def claim_lease() -> timedelta:
+    value = os.environ.get(LEASE_ENV_VAR)
+    return timedelta(seconds=float(value)) if value else CLAIM_LEASE
+
+
+def wall_now() -> datetime:
+    """Return the real time. Claims and leases always use it, also when a
+    command pretends another time with ``--now``: a lease judged by a made-up
+    clock would hand a message still in flight to a second sender."""
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -156,7 +171,7 @@ def claim(mirror: Mirror, message_ids: list[int], *, sender_id: str, now: dateti
                 "UPDATE messages SET state = ?, claimed_by = ?, claimed_at = ?, attempts = attempts + 1, "
                 "claim_seq = (SELECT COALESCE(MAX(claim_seq), 0) + 1 FROM messages), "
                 "updated_at = ? WHERE id = ? AND state = ?",
-                (MessageState.SENDING, sender_id, _stamp(now), _stamp(now), message_id, MessageState.QUEUED),
+                (MessageState.SENDING, sender_id, _stamp(wall_now()), _stamp(now), message_id, MessageState.QUEUED),
             )
             if cursor.rowcount:
                 row = connection.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
@@ -195,16 +210,16 @@ def message_from_row(row: object) -> MessageRow:
     return _message(row)  # type: ignore[arg-type]
 
 
-def lease_expired(message: MessageRow, now: datetime) -> bool:
+def lease_expired(message: MessageRow, wall: datetime | None = None) -> bool:
     """Tell whether the message's claim is older than the lease, so no request can still be running."""
-    return message.claimed_at is None or message.claimed_at < _stamp(now - CLAIM_LEASE)
+    return message.claimed_at is None or message.claimed_at <= _stamp((wall or wall_now()) - claim_lease())
 
 
-def stale_claims(mirror: Mirror, *, now: datetime) -> list[MessageRow]:
+def stale_claims(mirror: Mirror, *, wall: datetime | None = None) -> list[MessageRow]:
     """Return messages whose sender stopped mid-request, and all whose outcome is unknown."""
     rows = mirror.connection.execute(
-        "SELECT * FROM messages WHERE (state = ? AND claimed_at < ?) OR state = ? ORDER BY id",
-        (MessageState.SENDING, _stamp(now - CLAIM_LEASE), MessageState.UNKNOWN),
+        "SELECT * FROM messages WHERE (state = ? AND claimed_at <= ?) OR state = ? ORDER BY id",
+        (MessageState.SENDING, _stamp((wall or wall_now()) - claim_lease()), MessageState.UNKNOWN),
     )
     return [_message(row) for row in rows]
 

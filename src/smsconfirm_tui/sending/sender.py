@@ -270,7 +270,7 @@ def lookup_for(message: MessageRow) -> StatusLookup:
                         claimed_at=claimed_at)
 
 
-def reconcile(mirror: Mirror, gateway: Gateway, *, now: datetime) -> int:
+def reconcile(mirror: Mirror, gateway: Gateway, *, now: datetime, wall: datetime | None = None) -> int:
     """Settle messages left mid-send by a crash or a lost response; return how many changed.
 
     A message the gateway has is marked sent, at any time. A message the
@@ -278,7 +278,7 @@ def reconcile(mirror: Mirror, gateway: Gateway, *, now: datetime) -> int:
     has expired, because until then its request may still be on the way.
     """
     changed = 0
-    for message in outbox.stale_claims(mirror, now=now):
+    for message in outbox.stale_claims(mirror, wall=wall):
         try:
             report = gateway.delivery_report(message.reference, lookup_for(message))
         except Exception as error:  # noqa: BLE001 - the message simply stays as it is
@@ -287,7 +287,7 @@ def reconcile(mirror: Mirror, gateway: Gateway, *, now: datetime) -> int:
         if report.state in (DeliveryState.ACCEPTED, DeliveryState.DELIVERED):
             outbox.mark(mirror, message.id, MessageState.SENT, now=now, provider_id=report.provider_id)
             changed += 1
-        elif report.state is DeliveryState.NOT_FOUND and outbox.lease_expired(message, now):
+        elif report.state is DeliveryState.NOT_FOUND and outbox.lease_expired(message, wall):
             outbox.mark(mirror, message.id, MessageState.QUEUED, now=now,
                         error="the gateway never received it: queued again")
             changed += 1
