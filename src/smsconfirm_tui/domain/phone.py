@@ -38,6 +38,15 @@ PARENTHESISED_DIGITS = re.compile(r"\(\s*(\d{1,4})\s*\)")
 # prefix such as "00". Longer digit runs are rejected without parsing them.
 MAX_DIGITS = 18
 
+# The common case of a Swiss mobile number typed with no words around it:
+# after the separators are removed (and a trunk "(0)" after +41), the text
+# is 07[5-9] plus 7 digits in national, +41 or 0041 form. The metadata check
+# below must confirm that all of these are valid mobile numbers.
+_SWISS_MOBILE_PREFIXES = "56789"
+_SWISS_MOBILE = re.compile(r"(?:0|\+41|0041)(7[5-9][0-9]{7})")
+_SWISS_TRUNK = re.compile(r"\+41[ \t\u00a0\u202f]*\(0\)")
+_DROP_SEPARATORS = str.maketrans("", "", "".join(SEPARATORS))
+
 # Only the first few digit runs of a text are tried, so that pasted text of
 # any length costs bounded time.
 MAX_CANDIDATES = 10
@@ -143,6 +152,10 @@ def parse_phone(text: str | None, default_region: str = "CH") -> PhoneNumber:
         )
 
     typed = "" if text is None else text
+    if region == "CH" and _FAST_SWISS_MOBILE:
+        fast = _parse_swiss_mobile(typed)
+        if fast is not None:
+            return fast
     if all(char.isspace() or char in PLACEHOLDER_CHARS for char in typed):
         # Blank text and placeholders such as "-", "---" or "?" mean that
         # staff have no number for this field.
@@ -166,6 +179,75 @@ def parse_phone(text: str | None, default_region: str = "CH") -> PhoneNumber:
 
     assert best is not None
     return _invalid(typed, best_problem, note=_note_around(typed, best))
+
+
+def _parse_swiss_mobile(typed: str) -> PhoneNumber | None:
+    """Read a plain Swiss mobile number without phonenumbers, or return None to leave it to the full parser.
+
+    A sync parses the numbers of every new client, and this takes about
+    2 µs per number where phonenumbers takes about 50 µs (measured with
+    phonenumbers 9.0). A property test checks that both give the same result.
+    """
+    if not typed or typed[0] not in "0+" or not "0" <= typed[-1] <= "9":
+        # A separator before or after the number would become the note.
+        return None
+    if "(" in typed:
+        trunk = _SWISS_TRUNK.match(typed)
+        if trunk is None:
+            return None
+        typed_number = "+41" + typed[trunk.end() :]
+    else:
+        typed_number = typed
+    digits = typed_number.translate(_DROP_SEPARATORS)
+    match = _SWISS_MOBILE.fullmatch(digits)
+    if match is None:
+        return None
+    return PhoneNumber(
+        typed=typed,
+        e164=f"+41{match[1]}",
+        kind=NumberKind.MOBILE,
+        note="",
+        problem=None,
+        region="CH",
+    )
+
+
+def _swiss_mobile_metadata_agrees() -> bool:
+    """Check that the installed phonenumbers metadata has 07[5-9] plus 7 digits as Swiss mobile numbers only.
+
+    Only the regular expressions of the metadata are compared, so this costs
+    no parsing. A later metadata release that splits these ranges turns the
+    fast path off instead of letting it accept numbers the full parser rejects.
+    """
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CH")
+    if metadata is None or metadata.mobile is None or metadata.mobile.national_number_pattern is None:
+        return False
+    others = [
+        description.national_number_pattern
+        for description in (
+            metadata.fixed_line,
+            metadata.toll_free,
+            metadata.premium_rate,
+            metadata.shared_cost,
+            metadata.personal_number,
+            metadata.voip,
+            metadata.pager,
+            metadata.uan,
+            metadata.voicemail,
+        )
+        if description is not None and description.national_number_pattern is not None
+    ]
+    for second in _SWISS_MOBILE_PREFIXES:
+        for rest in ("0000000", "5555555", "9999999", "1234567"):
+            national = f"7{second}{rest}"
+            if re.fullmatch(metadata.mobile.national_number_pattern, national) is None:
+                return False
+            if any(re.fullmatch(pattern, national) for pattern in others):
+                return False
+    return 9 in metadata.mobile.possible_length
+
+
+_FAST_SWISS_MOBILE = _swiss_mobile_metadata_agrees()
 
 
 def format_display(e164: str) -> str:
