@@ -313,3 +313,13 @@ def test_mobile_range_valid_in_metadata(second_digit: str) -> None:
         number = phonenumbers.parse(f"07{second_digit}{rest}", "CH")
         assert phonenumbers.is_valid_number(number)
         assert phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from("56789"), st.text(alphabet="0123456789", min_size=7, max_size=7))
+def test_mobile_display_matches_phonenumbers(second_digit: str, rest: str) -> None:
+    e164 = f"+417{second_digit}{rest}"
+    fast = format_display(e164)
+    with patch.object(phone_module, "_FAST_SWISS_MOBILE", False):
+        full = format_display(e164)
+    assert fast == full

@@ -44,6 +44,7 @@ MAX_DIGITS = 18
 # below must confirm that all of these are valid mobile numbers.
 _SWISS_MOBILE_PREFIXES = "56789"
 _SWISS_MOBILE = re.compile(r"(?:0|\+41|0041)(7[5-9][0-9]{7})")
+_SWISS_MOBILE_E164 = re.compile(r"\+417[5-9][0-9]{7}")
 _SWISS_TRUNK = re.compile(r"\+41[ \t\u00a0\u202f]*\(0\)")
 _DROP_SEPARATORS = str.maketrans("", "", "".join(SEPARATORS))
 
@@ -257,6 +258,9 @@ def format_display(e164: str) -> str:
     the international form. Text that is not a parseable E.164 number is
     returned unchanged.
     """
+    if _FAST_SWISS_MOBILE and _SWISS_MOBILE_E164.fullmatch(e164):
+        # Formatted as phonenumbers does, without its cost; a test compares both.
+        return f"0{e164[3:5]} {e164[5:8]} {e164[8:10]} {e164[10:12]}"
     try:
         number = phonenumbers.parse(e164, None)
     except NumberParseException:
