@@ -117,12 +117,13 @@ def _quote(name: str) -> str:
 def _valid_time(column: str) -> str:
     """SQL that is true when ``column`` is an existing time ``YYYY-MM-DD HH:MM``, seconds allowed.
 
-    SQLite's datetime() reads out-of-range days such as 31 February as
-    later dates, so the check compares its output with the text.
+    datetime() returns NULL for text it cannot read. It keeps a day that
+    does not exist (31 February) or the hour 24 unless a modifier makes it
+    compute the date, so "+0 seconds" turns those into another text.
     """
     return (
-        f"CASE length({column}) WHEN 16 THEN datetime({column}) = {column} || ':00' "
-        f"WHEN 19 THEN datetime({column}) = {column} ELSE 0 END"
+        f"CASE length({column}) WHEN 16 THEN datetime({column}, '+0 seconds') IS {column} || ':00' "
+        f"WHEN 19 THEN datetime({column}, '+0 seconds') IS {column} ELSE 0 END"
     )
 
 
