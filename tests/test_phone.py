@@ -283,26 +283,29 @@ def typed_swiss_numbers(draw: st.DrawFn) -> str:
     prefix = draw(st.sampled_from(_PREFIXES))
     second_digit = draw(st.sampled_from("0123456789" + "56789" * 3))
     rest = draw(st.text(alphabet="0123456789", min_size=6, max_size=8))
-    characters = [*prefix, "7", second_digit, *rest]
+    first_digit = draw(st.sampled_from("123456789" + "7" * 8))
+    characters = [*prefix, first_digit, second_digit, *rest]
     typed = "".join(character + draw(st.sampled_from(_SEPARATOR_TEXTS)) for character in characters)
     return typed + draw(st.sampled_from(_SUFFIXES))
 
 
 @settings(max_examples=1500, deadline=None)
 @given(typed_swiss_numbers())
-def test_mobile_fast_path_matches_parser(typed: str) -> None:
+def test_swiss_fast_path_matches_parser(typed: str) -> None:
     fast = parse_phone(typed)
-    with patch.object(phone_module, "_FAST_SWISS_MOBILE", False):
+    with patch.object(phone_module, "_FAST_SWISS_NUMBERS", False):
         full = parse_phone(typed)
     assert fast == full
 
 
-def test_mobile_fast_path_is_on() -> None:
+def test_swiss_fast_path_is_on() -> None:
     # The installed phonenumbers metadata must have 075-079 as mobile
     # ranges, or the property test above compares the full parser with itself.
-    assert phone_module._FAST_SWISS_MOBILE
-    assert phone_module._parse_swiss_mobile("079 123 45 67") == parse_phone("079 123 45 67")
-    assert phone_module._parse_swiss_mobile("074 123 45 67") is None
+    assert phone_module._FAST_SWISS_NUMBERS
+    assert phone_module._parse_swiss_number("079 123 45 67") == parse_phone("079 123 45 67")
+    assert phone_module._parse_swiss_number("044 123 45 67") == parse_phone("044 123 45 67")
+    assert phone_module._parse_swiss_number("074 123 45 67") is None
+    assert phone_module._parse_swiss_number("058 123 45 67") is None
 
 
 @pytest.mark.parametrize("second_digit", "56789")
@@ -316,10 +319,10 @@ def test_mobile_range_valid_in_metadata(second_digit: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from("56789"), st.text(alphabet="0123456789", min_size=7, max_size=7))
-def test_mobile_display_matches_phonenumbers(second_digit: str, rest: str) -> None:
-    e164 = f"+417{second_digit}{rest}"
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_swiss_display_matches_phonenumbers(national: str) -> None:
+    e164 = f"+41{national}"
     fast = format_display(e164)
-    with patch.object(phone_module, "_FAST_SWISS_MOBILE", False):
+    with patch.object(phone_module, "_FAST_SWISS_NUMBERS", False):
         full = format_display(e164)
     assert fast == full
