@@ -151,6 +151,15 @@ _NORMALISED = (
     + f" FROM {SCHEMA}.appointments)"
 )
 
+# The same with the values as read, under the names raw_<column>.
+_NORMALISED_WITH_RAW = (
+    "(SELECT "
+    + ", ".join(f"coalesce(CAST({column} AS TEXT), '') AS {column}" for column in COLUMNS)
+    + ", "
+    + ", ".join(f"{column} AS raw_{column}" for column in COLUMNS[1:])
+    + f" FROM {SCHEMA}.appointments)"
+)
+
 # The values the mirror stores; it keeps times to the minute.
 _STORED_VALUES = [
     f"substr(n.{column}, 1, 16)" if column in ("starts_at", "ends_at") else f"n.{column}" for column in COLUMNS
@@ -174,10 +183,21 @@ _IDENTICAL = (
     + ")"
 )
 
+# Most lines are stored exactly as the source has them, so the first test
+# compares the raw values and spares those lines the conversion to text.
+_IDENTICAL_AS_READ = (
+    "m.removed = 0 AND ("
+    + ", ".join(f"m.{column}" for column in COLUMNS[1:])
+    + ") IS ("
+    + ", ".join(f"n.raw_{column}" for column in COLUMNS[1:])
+    + ")"
+)
+
 _RESYNC = (
     f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) "
-    f"SELECT {_STORED}, 0 FROM {_NORMALISED} AS n LEFT JOIN main.appointments AS m ON m.id = n.id "
-    f"WHERE CASE WHEN m.id IS NOT NULL AND {_IDENTICAL} THEN 0 ELSE {_KEEP} END "
+    f"SELECT {_STORED}, 0 FROM {_NORMALISED_WITH_RAW} AS n LEFT JOIN main.appointments AS m ON m.id = n.id "
+    f"WHERE CASE WHEN m.id IS NULL THEN {_KEEP} WHEN {_IDENTICAL_AS_READ} THEN 0 "
+    f"WHEN {_IDENTICAL} THEN 0 ELSE {_KEEP} END "
     f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in COLUMNS[1:])}, "
     "removed = 0"
 )
