@@ -6,6 +6,7 @@ import pytest
 
 from smsconfirm_tui.store.mirror import Mirror
 from smsconfirm_tui.sync import merge
+from smsconfirm_tui.sync.csv_source import CsvSource
 from smsconfirm_tui.sync.errors import SyncCancelled, SyncSummary
 from smsconfirm_tui.sync.merge import merge_source
 from smsconfirm_tui.sync.salon_db import SqliteSource
@@ -165,3 +166,94 @@ def test_cancel_stops_the_sql_merge(tmp_path):
     finally:
         source.close()
         mirror.close()
+
+
+# -- CSV exports: staged in SQL or streamed ------------------------------------
+
+CSV_SALONS = "Filiale;Name;Telefon;Kanton;Absender\nS1;Coiffure Anna;044 212 34 56;ZH;Coiff Anna\n"
+CSV_CLIENTS = (
+    "KundenNr;Vorname;Nachname;Natel;Telefon privat;Sprache;SMS;Tage vorher;Geändert\n"
+    "K1;Zoë;Müller;079 123 45 67;;de;ja;2;01.11.2026 10:00\n"
+    "K2;François;Grünig;+41 (0)78 222 33 44;044 111 22 33;fr;nein;;2026-11-02\n"
+    "K3; Jürg\u00a0;Keller\u2009;0041 76 555 66 77;Natel: 079 000 00 12;;x;3;2.11.2026\n"
+)
+CSV_APPOINTMENTS_HEADER = "TerminNr;KundenNr;Filiale;Datum;Von;Bis;Leistung;Mitarbeiterin;Status;Geändert\n"
+CSV_APPOINTMENTS = [
+    "A1;K1;S1;07.12.2026;10:00;10:45;Färben;Anna;booked;01.11.2026 10:00:00",
+    "A2;K2;S1;2026-12-08;14:00:00;14:30:00;Schneiden;Jasmin;booked;2026-11-01 10:00",
+    "A3;K1;S1;7.2.2027;9:05;9:45;Föhnen;Luca;done;1.11.2026 9:00",
+    "A4;K1;S1;2026-12-08;14:00;;Bart;Luca;booked;2026-11-01",
+    " A5 ;\u00a0K2 ;S1; 08.12.2026 ; 14:00 ;14:30;Schneiden ;Anna;cancelled;01.11.2026",
+    "A6;K1;S1;31.02.2026;10:00;10:30;Schneiden;Anna;booked;01.11.2026",
+    "A7;K1;S1;2026-12-09T10:00;;;Schneiden;Anna;booked;01.11.2026T10:00",
+    "A8;K1;S1;07.12.2026;10:00;10:45;Schneiden;Anna;booked;01.11.2026;zu viel",
+    "",
+    "A9;K9;S1;07.12.2026;10:00;10:45;Schneiden;Anna;booked;01.11.2026",
+    "A10;K3;S1;07.12.2026;24:00;;Schneiden;Anna;no_show;01.11.2026",
+    "A11;K3;S1;07.12.2026;;;Schneiden;Anna;booked;01.11.2026",
+    "A12;K3;S1;07.12.2026;10:00;10:45;Schneiden;Anna;vielleicht;",
+]
+CSV_MAPPING = {
+    "clients": {
+        "id": "KundenNr", "first_name": "Vorname", "last_name": "Nachname", "mobile_phone": "Natel",
+        "home_phone": "Telefon privat", "work_phone": "", "language": "Sprache", "confirm_sms": "SMS",
+        "confirm_days": "Tage vorher", "updated_at": "Geändert",
+    },
+    "appointments": {
+        "id": "TerminNr", "client_id": "KundenNr", "salon_id": "Filiale", "starts_at": ("Datum", "Von"),
+        "ends_at": ("Datum", "Bis"), "service": "Leistung", "staff": "Mitarbeiterin", "status": "Status",
+        "updated_at": "Geändert",
+    },
+    "salons": {"id": "Filiale", "name": "Name", "phone": "Telefon", "canton": "Kanton", "sender": "Absender"},
+}
+
+
+def write_csv(folder, lines: list[str]) -> dict[str, object]:
+    texts = {
+        "salons": CSV_SALONS,
+        "clients": CSV_CLIENTS,
+        "appointments": CSV_APPOINTMENTS_HEADER + "\r\n".join(lines) + "\r\n",
+    }
+    files = {}
+    for table, text in texts.items():
+        files[table] = folder / f"{table}.csv"
+        files[table].write_text(text, encoding="utf-8", newline="")
+    return files
+
+
+def sync_csv_both(mirrors, files, monkeypatch, *, expect_sql: bool = True) -> tuple[SyncSummary, SyncSummary]:
+    with monkeypatch.context() as patch:
+        if expect_sql:
+            patch.setattr(merge, "merge_appointments", _not_called)
+        staged = merge_source(mirrors[0], CsvSource(files, CSV_MAPPING), now=NOW)
+    streamed = merge_source(mirrors[1], StreamedSource(CsvSource(files, CSV_MAPPING)), now=NOW)
+    return staged, streamed
+
+
+def test_csv_first_import_matches_streaming(mirrors, tmp_path, monkeypatch):
+    staged, streamed = sync_csv_both(mirrors, write_csv(tmp_path, CSV_APPOINTMENTS), monkeypatch)
+    assert_same(mirrors, staged, streamed)
+    assert staged.tables["appointments"].new == 5
+    lines = {row.row_id: row.line for row in staged.skipped}
+    assert lines["A8"] == 9
+    assert lines["A9"] == 11
+
+
+def test_csv_resync_matches_streaming(mirrors, tmp_path, monkeypatch):
+    sync_csv_both(mirrors, write_csv(tmp_path, CSV_APPOINTMENTS), monkeypatch)
+    changed = [line.replace("Färben", "Strähnen") for line in CSV_APPOINTMENTS if not line.startswith("A2;")]
+    changed.append("A20;K2;S1;09.12.2026;08:00;08:30;Schneiden;Anna;booked;02.11.2026 08:00")
+    staged, streamed = sync_csv_both(mirrors, write_csv(tmp_path, changed), monkeypatch)
+    assert_same(mirrors, staged, streamed)
+    counts = staged.tables["appointments"]
+    assert (counts.new, counts.changed, counts.removed) == (1, 1, 1)
+
+
+def test_csv_repeated_id_falls_back(mirrors, tmp_path, monkeypatch):
+    lines = [*CSV_APPOINTMENTS, "A1;K2;S1;07.12.2026;11:00;11:45;Schneiden;Anna;booked;01.11.2026"]
+    files = write_csv(tmp_path, lines)
+    staged, streamed = sync_csv_both(mirrors, files, monkeypatch, expect_sql=False)
+    assert_same(mirrors, staged, streamed)
+    assert {row.row_id: row.reason for row in staged.skipped}["A1"] == "repeats an id that an earlier row has"
+    staged, streamed = sync_csv_both(mirrors, files, monkeypatch, expect_sql=False)
+    assert_same(mirrors, staged, streamed)

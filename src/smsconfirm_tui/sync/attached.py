@@ -21,6 +21,8 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from smsconfirm_tui.sync.appointments import APPOINTMENT_STATES, TIME_HINT
@@ -132,7 +134,8 @@ _STATES = ", ".join(f"'{state}'" for state in sorted(APPOINTMENT_STATES))
 # The reason to skip a source line (NULL: keep it), in the order the
 # streaming path checks them, with the same messages.
 _PROBLEM = (
-    "CASE WHEN n.id = '' THEN 'empty id' "
+    "CASE WHEN n.problem IS NOT NULL THEN n.problem "
+    "WHEN n.id = '' THEN 'empty id' "
     "WHEN n.client_id NOT IN (SELECT id FROM main.clients WHERE removed = 0) "
     "THEN 'unknown client ' || quote(n.client_id) "
     "WHEN n.salon_id NOT IN (SELECT id FROM main.salons WHERE removed = 0) "
@@ -144,22 +147,6 @@ _PROBLEM = (
     f"{', '.join(sorted(APPOINTMENT_STATES))}' END"
 )
 
-# The source lines as text, as the streaming path converts them.
-_NORMALISED = (
-    "(SELECT "
-    + ", ".join(f"coalesce(CAST({column} AS TEXT), '') AS {column}" for column in COLUMNS)
-    + f" FROM {SCHEMA}.appointments)"
-)
-
-# The same with the values as read, under the names raw_<column>.
-_NORMALISED_WITH_RAW = (
-    "(SELECT "
-    + ", ".join(f"coalesce(CAST({column} AS TEXT), '') AS {column}" for column in COLUMNS)
-    + ", "
-    + ", ".join(f"{column} AS raw_{column}" for column in COLUMNS[1:])
-    + f" FROM {SCHEMA}.appointments)"
-)
-
 # The values the mirror stores; it keeps times to the minute.
 _STORED_VALUES = [
     f"substr(n.{column}, 1, 16)" if column in ("starts_at", "ends_at") else f"n.{column}" for column in COLUMNS
@@ -167,13 +154,7 @@ _STORED_VALUES = [
 _STORED = ", ".join(_STORED_VALUES)
 
 # A line whose problem is not NULL is recorded by the skip function, which returns 0.
-_KEEP = f"CASE WHEN ({_PROBLEM}) IS NULL THEN 1 ELSE {_SKIP_FUNCTION}(n.id, {_PROBLEM}) END"
-
-_FIRST_LOAD = (
-    f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) "
-    f"SELECT {_STORED}, 0 FROM {_NORMALISED} AS n WHERE {_KEEP} "
-    "ON CONFLICT (id) DO NOTHING"
-)
+_KEEP = f"CASE WHEN ({_PROBLEM}) IS NULL THEN 1 ELSE {_SKIP_FUNCTION}(n.id, {_PROBLEM}, n.line) END"
 
 _IDENTICAL = (
     "m.removed = 0 AND ("
@@ -193,14 +174,45 @@ _IDENTICAL_AS_READ = (
     + ")"
 )
 
-_RESYNC = (
-    f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) "
-    f"SELECT {_STORED}, 0 FROM {_NORMALISED_WITH_RAW} AS n LEFT JOIN main.appointments AS m ON m.id = n.id "
-    f"WHERE CASE WHEN m.id IS NULL THEN {_KEEP} WHEN {_IDENTICAL_AS_READ} THEN 0 "
-    f"WHEN {_IDENTICAL} THEN 0 ELSE {_KEEP} END "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in COLUMNS[1:])}, "
-    "removed = 0"
-)
+
+@dataclass(frozen=True)
+class _Statements:
+    first_load: str
+    resync: str
+    remove_gone: str
+
+
+@lru_cache(maxsize=4)
+def _statements(relation: str, staged: bool) -> _Statements:
+    """Build the statements that merge the appointment lines of ``relation``.
+
+    A staged table has the columns ``line`` and ``problem`` of a CSV
+    export; an attached salon database has neither.
+    """
+    extra = "line, problem" if staged else "NULL AS line, NULL AS problem"
+    normalised = (
+        "(SELECT "
+        + ", ".join(f"coalesce(CAST({column} AS TEXT), '') AS {column}" for column in COLUMNS)
+        + ", "
+        + ", ".join(f"{column} AS raw_{column}" for column in COLUMNS[1:])
+        + f", {extra} FROM {relation})"
+    )
+    insert = f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) SELECT {_STORED}, 0 "
+    return _Statements(
+        first_load=f"{insert} FROM {normalised} AS n WHERE {_KEEP} ON CONFLICT (id) DO NOTHING",
+        resync=(
+            f"{insert} FROM {normalised} AS n LEFT JOIN main.appointments AS m ON m.id = n.id "
+            f"WHERE CASE WHEN m.id IS NULL THEN {_KEEP} WHEN {_IDENTICAL_AS_READ} THEN 0 "
+            f"WHEN {_IDENTICAL} THEN 0 ELSE {_KEEP} END "
+            f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in COLUMNS[1:])}, "
+            "removed = 0"
+        ),
+        # Lines skipped this time keep their old copy: they are still in the source.
+        remove_gone=(
+            "UPDATE main.appointments SET removed = 1 WHERE removed = 0 AND id NOT IN "
+            f"(SELECT coalesce(CAST(id AS TEXT), '') FROM {relation})"
+        ),
+    )
 
 
 # -- the merge ------------------------------------------------------------
@@ -211,50 +223,59 @@ def merge_attached_appointments(
     summary: SyncSummary,
     progress: ProgressCallback | None,
     is_cancelled: Callable[[], bool],
+    *,
+    relation: str = f"{SCHEMA}.appointments",
+    staged: bool = False,
 ) -> TableSummary | None:
-    """Merge the attached appointments into the mirror; call inside the sync's transaction.
+    """Merge the appointment lines of ``relation`` into the mirror; call inside the sync's transaction.
 
-    Returns None, with the mirror's appointments as they were, when the
-    counts do not add up (ids that are unique only as stored, such as 1 and
-    '1'). The caller then merges the lines with the streaming path.
+    ``relation`` is the attached salon database's table, or with ``staged``
+    a temporary table of a CSV export's lines. Returns None, with the
+    mirror's appointments as they were, when an id repeats (for an attached
+    table: ids that are unique only as stored, such as 1 and '1'). The
+    caller then merges the lines with the streaming path, which names each
+    repeated line.
     """
     check_cancelled(is_cancelled)
-    total = connection.execute(f"SELECT count(*) FROM {SCHEMA}.appointments").fetchone()[0]
+    statements = _statements(relation, staged)
+    total = connection.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
     if progress:
         progress(SyncProgress("read", "appointments", 0, total))
     first_load = connection.execute("SELECT 1 FROM main.appointments LIMIT 1").fetchone() is None
+    if staged and not first_load and not _unique_ids(connection, relation):
+        return None
     skipped: list[SkippedRow] = []
     counts = TableSummary()
 
-    def skip_line(row_id: str, reason: str) -> int:
+    def skip_line(row_id: str, reason: str, line: int | None) -> int:
         counts.skipped += 1
         if len(skipped) < MAX_SKIPPED_DETAILS:
-            skipped.append(SkippedRow("appointments", row_id, reason))
+            skipped.append(SkippedRow("appointments", row_id, reason, line))
         return 0
 
     connection.execute("SAVEPOINT attached_appointments")
-    connection.create_function(_SKIP_FUNCTION, 2, skip_line)
+    connection.create_function(_SKIP_FUNCTION, 3, skip_line)
     connection.set_progress_handler(lambda: 1 if is_cancelled() else 0, CANCEL_CHECK_STEPS)
     try:
         if first_load:
             rebuild = drop_secondary_indexes(connection, "appointments")
-            counts.new = connection.execute(_FIRST_LOAD).rowcount
+            counts.new = connection.execute(statements.first_load).rowcount
             for statement in rebuild:
                 connection.execute(statement)
             consistent = counts.new + counts.skipped == total
         else:
-            consistent = _resync(connection, counts, total, skipped)
+            consistent = _resync(connection, statements, counts, total, skipped)
     except sqlite3.OperationalError as error:
         if is_cancelled():
             raise SyncCancelled("the sync was cancelled; the mirror is unchanged") from error
         raise
     finally:
         connection.set_progress_handler(None, 0)
-        connection.create_function(_SKIP_FUNCTION, 2, None)
+        connection.create_function(_SKIP_FUNCTION, 3, None)
     if not consistent:
         connection.execute("ROLLBACK TO attached_appointments")
         connection.execute("RELEASE attached_appointments")
-        log.info("appointment ids of the salon database repeat once read as text; merging them row by row")
+        log.info("appointment ids of %s repeat; merging the lines row by row", relation)
         return None
     connection.execute("RELEASE attached_appointments")
     summary.skipped.extend(skipped)
@@ -264,10 +285,16 @@ def merge_attached_appointments(
     return counts
 
 
-def _resync(connection: sqlite3.Connection, counts: TableSummary, total: int, skipped: list[SkippedRow]) -> bool:
+def _resync(
+    connection: sqlite3.Connection,
+    statements: _Statements,
+    counts: TableSummary,
+    total: int,
+    skipped: list[SkippedRow],
+) -> bool:
     """Write the new and changed lines, mark the lines gone from the source, and count them; False if inconsistent."""
     before = _count(connection, "SELECT count(*) FROM main.appointments")
-    written = connection.execute(_RESYNC).rowcount
+    written = connection.execute(statements.resync).rowcount
     counts.new = _count(connection, "SELECT count(*) FROM main.appointments") - before
     counts.changed = written - counts.new
     identical = total - written - counts.skipped
@@ -280,10 +307,7 @@ def _resync(connection: sqlite3.Connection, counts: TableSummary, total: int, sk
     if active < written + identical:
         return False
     if active > written + identical:
-        counts.removed = connection.execute(
-            "UPDATE main.appointments SET removed = 1 WHERE removed = 0 AND id NOT IN "
-            f"(SELECT coalesce(CAST(id AS TEXT), '') FROM {SCHEMA}.appointments)"
-        ).rowcount
+        counts.removed = connection.execute(statements.remove_gone).rowcount
 
     # Identical lines skipped the checks; the client or salon may be gone since.
     orphaned = _orphaned_lines(connection)
@@ -292,6 +316,16 @@ def _resync(connection: sqlite3.Connection, counts: TableSummary, total: int, sk
         if len(skipped) < MAX_SKIPPED_DETAILS:
             skipped.append(SkippedRow("appointments", row_id, reason))
     counts.unchanged = identical - len(orphaned)
+    return True
+
+
+def _unique_ids(connection: sqlite3.Connection, relation: str) -> bool:
+    """Index the ids of a staged table, which a re-sync needs unique; False when one repeats."""
+    schema, _, table = relation.partition(".")
+    try:
+        connection.execute(f"CREATE UNIQUE INDEX {schema}.{table}_id ON {table} (id)")
+    except sqlite3.IntegrityError:
+        return False
     return True
 
 

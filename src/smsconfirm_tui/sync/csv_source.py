@@ -18,10 +18,13 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
+from itertools import islice
 from dataclasses import dataclass
 from pathlib import Path
 
+from smsconfirm_tui.sync.batches import BATCH_ROWS, ProgressCallback, SyncProgress, check_cancelled
 from smsconfirm_tui.sync.errors import SyncError
 from smsconfirm_tui.sync.shape import (
     LINE_KEY,
@@ -121,6 +124,58 @@ class CsvSource:
                 plans.append(_ColumnPlan(column, position(source, column), None, time_required))
         return plans
 
+    def stage_into(
+        self,
+        connection: sqlite3.Connection,
+        table: str,
+        target: str,
+        progress: ProgressCallback | None = None,
+        is_cancelled: Callable[[], bool] = lambda: False,
+    ) -> int:
+        """Insert every row of ``table`` into ``target`` as ``rows`` would yield it; return the row count.
+
+        ``target`` is a table with the columns ``line``, the
+        ``SOURCE_COLUMNS`` and ``problem``. Each batch of CSV rows goes to
+        SQLite as the lists csv.reader returns, and SQL expressions pick,
+        trim and rearrange the fields. Only times in a form other than
+        ``dd.mm.yyyy HH:MM[:SS]`` or ``yyyy-mm-dd HH:MM[:SS]`` are passed
+        back to ``normalise_time`` in Python.
+        """
+        path = self.files[table]
+        encoding, delimiter = self._formats[table]
+        count = 0
+        if progress:
+            progress(SyncProgress("read", table, 0, None))
+        connection.create_function(_NORMALISE_FUNCTION, 2, _normalise_sql_time, deterministic=True)
+        try:
+            with _open_text(path, encoding) as stream:
+                reader = csv.reader(stream, delimiter=delimiter)
+                try:
+                    header = next(reader)
+                    plans = self._plan(table, path, header)
+                    insert = _staging_insert(table, target, plans, len(header))
+                    rows = _staging_rows(reader, len(header))
+                    while batch := list(islice(rows, BATCH_ROWS)):
+                        connection.executemany(insert, batch)
+                        count += len(batch)
+                        check_cancelled(is_cancelled)
+                        if progress:
+                            progress(SyncProgress("read", table, count, None))
+                except UnicodeDecodeError as error:
+                    raise SyncError(
+                        f"{path}: line {reader.line_num + 1} cannot be read as {encoding}: {error.reason}; "
+                        "set source.encoding in the config to the export's encoding"
+                    ) from error
+                except csv.Error as error:
+                    raise SyncError(
+                        f"{path}: line {reader.line_num} is not valid CSV: {error}; check the export settings"
+                    ) from error
+        finally:
+            connection.create_function(_NORMALISE_FUNCTION, 2, None)
+        if progress:
+            progress(SyncProgress("read", table, count, count))
+        return count
+
     def rows(self, table: str) -> Iterator[dict[str, object]]:
         path = self.files[table]
         encoding, delimiter = self._formats[table]
@@ -156,6 +211,70 @@ class CsvSource:
                 raise SyncError(
                     f"{path}: line {reader.line_num} is not valid CSV: {error}; check the export settings"
                 ) from error
+
+
+# -- staging in SQL ---------------------------------------------------------
+
+# The characters str.strip() removes (it strips Unicode whitespace, and the
+# highest such code point is U+3000), for SQL's trim().
+_WHITESPACE = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
+_NORMALISE_FUNCTION = "smsconfirm_normalise_time"
+_SWISS_MINUTES = "[0-9][0-9].[0-9][0-9].[0-9][0-9][0-9][0-9] [0-9][0-9]:[0-9][0-9]"
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _trimmed(parameter: int) -> str:
+    return f"trim(?{parameter}, {_sql_literal(_WHITESPACE)})"
+
+
+def _time_sql(text: str, time_required: bool) -> str:
+    """SQL that rewrites the time ``text`` as ``normalise_time`` does, calling it only for rare forms."""
+    swiss = f"substr({text}, 7, 4) || '-' || substr({text}, 4, 2) || '-' || substr({text}, 1, 2) || substr({text}, 11)"
+    return (
+        f"CASE WHEN {text} = '' THEN '' "
+        f"WHEN length({text}) = 16 AND {text} GLOB '{_SWISS_MINUTES}' THEN {swiss} "
+        f"WHEN length({text}) = 19 AND {text} GLOB '{_SWISS_MINUTES}:[0-9][0-9]' THEN {swiss} "
+        f"WHEN length({text}) IN (16, 19) AND substr({text}, 5, 1) = '-' AND substr({text}, 11, 1) = ' ' THEN {text} "
+        f"ELSE {_NORMALISE_FUNCTION}({text}, {int(time_required)}) END"
+    )
+
+
+def _normalise_sql_time(text: str, time_required: int) -> str:
+    return normalise_time(text, time_required=bool(time_required))
+
+
+def _staging_insert(table: str, target: str, plans: list[_ColumnPlan], width: int) -> str:
+    """Build the INSERT that takes one row of ``_staging_rows``: ?1 is the line, the fields follow, then the problem."""
+    values = []
+    for plan in plans:
+        if plan.position is None:
+            values.append("''")
+            continue
+        text = _trimmed(plan.position + 2)
+        if plan.time_position is not None:
+            time = _trimmed(plan.time_position + 2)
+            text = f"(CASE WHEN {time} <> '' THEN {text} || ' ' || {time} ELSE {text} END)"
+        values.append(text if plan.time_required is None else _time_sql(text, plan.time_required))
+    columns = ", ".join(SOURCE_COLUMNS[table])
+    return f"INSERT INTO {target} (line, {columns}, problem) VALUES (?1, {', '.join(values)}, ?{width + 2})"
+
+
+def _staging_rows(reader, width: int) -> Iterator[tuple[object, ...]]:
+    """Yield (line, *fields, problem) per CSV row, with the problem of a row whose field count is wrong."""
+    for fields in reader:
+        if len(fields) == width:
+            yield (reader.line_num, *fields, None)
+            continue
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue  # blank line
+        problem = (
+            f"line {reader.line_num} has {len(fields)} fields but the header has {width}: "
+            "check for a separator inside an unquoted value"
+        )
+        yield (reader.line_num, *(fields + [""] * width)[:width], problem)
 
 
 def _time_value(fields: list[str], plan: _ColumnPlan) -> str:

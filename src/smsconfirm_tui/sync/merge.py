@@ -50,6 +50,7 @@ from smsconfirm_tui.sync.batches import (
     check_cancelled,
     drop_secondary_indexes,
 )
+from smsconfirm_tui.sync.csv_source import CsvSource
 from smsconfirm_tui.sync.salon_db import SqliteSource
 from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, SOURCE_TABLES, Source
 
@@ -87,12 +88,21 @@ def merge_source(
             attached_source(connection, source.path)
         )
         try:
+            # A CSV export is staged in SQL, its appointments too (csv_source.py).
+            csv_export = isinstance(source, CsvSource)
             for table in STAGED_TABLES:
                 if attached:
                     _create_stage(connection, table)
                     stage_attached(connection, table, progress)
+                elif csv_export:
+                    _create_stage(connection, table)
+                    source.stage_into(connection, table, f"temp.stage_{table}", progress, is_cancelled)
+                    connection.execute(f"CREATE INDEX temp.stage_{table}_id ON stage_{table} (id)")
                 else:
                     _stage(connection, source, table, progress, is_cancelled)
+            if csv_export:
+                _create_appointment_stage(connection)
+                source.stage_into(connection, "appointments", "temp.stage_appointments", progress, is_cancelled)
             with mirror.transaction():
                 check_cancelled(is_cancelled)
                 if progress:
@@ -105,6 +115,15 @@ def merge_source(
                 appointments = None
                 if attached and appointment_ids_unique(connection):
                     appointments = merge_attached_appointments(connection, summary, progress, is_cancelled)
+                elif csv_export:
+                    appointments = merge_attached_appointments(
+                        connection,
+                        summary,
+                        progress,
+                        is_cancelled,
+                        relation="temp.stage_appointments",
+                        staged=True,
+                    )
                 if appointments is None:
                     appointments = merge_appointments(connection, source, summary, progress, is_cancelled)
                 summary.add("appointments", appointments)
@@ -113,6 +132,7 @@ def merge_source(
             for table in STAGED_TABLES:
                 connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
             connection.execute("DROP TABLE IF EXISTS temp.client_changes")
+            connection.execute("DROP TABLE IF EXISTS temp.stage_appointments")
             connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
             connection.execute("DROP TABLE IF EXISTS temp.new_appointments")  # drops its trigger too
     summary.seconds = time.perf_counter() - started
@@ -182,6 +202,15 @@ def _create_stage(connection: sqlite3.Connection, table: str) -> None:
     connection.execute(
         f"CREATE TEMP TABLE stage_{table} (seq INTEGER PRIMARY KEY, line INTEGER, "
         + ", ".join(f"{column} TEXT" for column in SOURCE_COLUMNS[table])
+        + ", problem TEXT)"
+    )
+
+
+def _create_appointment_stage(connection: sqlite3.Connection) -> None:
+    connection.execute("DROP TABLE IF EXISTS temp.stage_appointments")
+    connection.execute(
+        "CREATE TEMP TABLE stage_appointments (line INTEGER, "
+        + ", ".join(f"{column} TEXT" for column in SOURCE_COLUMNS["appointments"])
         + ", problem TEXT)"
     )
 
