@@ -216,10 +216,18 @@ def _create_appointment_stage(connection: sqlite3.Connection) -> None:
 
 
 def _insert_batch(connection: sqlite3.Connection, insert: str, batch: list[tuple[object, ...]], table: str) -> None:
+    # In autocommit mode each row would be a transaction of its own. This
+    # one writes only the temporary table and takes no lock on the mirror.
+    connection.execute("BEGIN")
     try:
         connection.executemany(insert, batch)
     except (sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError) as error:
+        connection.execute("ROLLBACK")
         raise SyncError(f"the source gave a value of {table} that is not text or a number: {error}") from error
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 # -- step 2: checks of the staged tables ----------------------------------------
