@@ -1,18 +1,18 @@
-"""Merge a SQLite salon database that is attached to the mirror's connection, entirely in SQL.
+"""Merge appointment lines in SQL, from an attached SQLite salon database or a staged CSV export.
 
 A salon database in a SQLite file is attached read-only to the mirror's
 connection, so that staging and merging run as SQL statements inside
-SQLite and no row passes through Python. This is the fast path for
-``SqliteSource``. It gives the same mirror, counts and skip reasons as the
-streaming path in appointments.py, which every other source uses.
+SQLite and no row passes through Python. A CSV export is first copied
+into a temporary table (csv_source.py) and then merged by the same
+statements. Both give the same mirror, counts and skip reasons as the
+streaming path in appointments.py, which the SQL server source uses, and
+which takes over when ids repeat.
 
-Appointments are read straight from the attached table when its ids are
-unique (a primary key or a unique index on ``id``). A re-sync then compares
-each source line with its mirror copy and checks only the lines that are
-new or differ. A line identical to its mirror copy passed the checks when
-it was written, and of the checks only "unknown client" and "unknown
-salon" can change later. Those are looked up separately, from the few
-clients and salons marked as removed.
+A re-sync compares each source line with its mirror copy and checks only
+the lines that are new or differ. A line identical to its mirror copy
+passed the checks when it was written, and of the checks only "unknown
+client" and "unknown salon" can change later. Those are looked up
+separately, from the few clients and salons marked as removed.
 """
 
 from __future__ import annotations
