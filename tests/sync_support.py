@@ -72,16 +72,22 @@ class SalonData:
     def table(self, name: str) -> list[dict[str, object]]:
         return getattr(self, name)
 
-    def write_sqlite(self, path: Path, *, drop_columns: dict[str, str] | None = None) -> Path:
-        """Write the rows as a salon database file, leaving out ``drop_columns`` (table -> column)."""
+    def write_sqlite(
+        self, path: Path, *, drop_columns: dict[str, str] | None = None, appointment_key: bool = False
+    ) -> Path:
+        """Write the rows as a salon database file, leaving out ``drop_columns`` (table -> column).
+
+        With ``appointment_key`` the appointment ids are a primary key, as
+        in a real salon database, so that the sync merges them in SQL.
+        """
         path.unlink(missing_ok=True)
         connection = sqlite3.connect(path)
         try:
             for table, columns in SOURCE_COLUMNS.items():
                 written = [column for column in columns if (drop_columns or {}).get(table) != column]
-                # Appointment ids are no primary key here, so that a test can repeat one.
+                # Appointment ids are no primary key by default, so that a test can repeat one.
                 definitions = [
-                    column + (" PRIMARY KEY" if column == "id" and table != "appointments" else "")
+                    column + (" PRIMARY KEY" if column == "id" and (table != "appointments" or appointment_key) else "")
                     for column in written
                 ]
                 connection.execute(f"CREATE TABLE {table} ({', '.join(definitions)})")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smsconfirm_tui.domain import phone as phone_module
 from smsconfirm_tui.domain.phone import (
     NumberKind,
     PhoneField,
@@ -266,3 +268,61 @@ def test_domain_imports_no_ui_or_io() -> None:
     )
 
     assert result.stdout.strip() == "[]"
+
+
+# Pieces of typed Swiss numbers: the fast path for plain mobile numbers must
+# give the same result as the full parser for each, including near misses
+# (other ranges, wrong lengths, other prefixes, words beside the number).
+_PREFIXES = ["0", "+41", "0041", "+41 (0)", "+41(0)", "0041 (0)", "41", "00", "+4", "", "+410", "+41 0"]
+_SEPARATOR_TEXTS = ["", "", "", " ", ".", "'", "’", "/", "-", "\u00a0", "  ", "\t", "\n", "("]
+_SUFFIXES = ["", "", "", " ", " (Mama)", "x", "\n"]
+
+
+@st.composite
+def typed_swiss_numbers(draw: st.DrawFn) -> str:
+    prefix = draw(st.sampled_from(_PREFIXES))
+    second_digit = draw(st.sampled_from("0123456789" + "56789" * 3))
+    rest = draw(st.text(alphabet="0123456789", min_size=6, max_size=8))
+    first_digit = draw(st.sampled_from("123456789" + "7" * 8))
+    characters = [*prefix, first_digit, second_digit, *rest]
+    typed = "".join(character + draw(st.sampled_from(_SEPARATOR_TEXTS)) for character in characters)
+    return typed + draw(st.sampled_from(_SUFFIXES))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(typed_swiss_numbers())
+def test_swiss_fast_path_matches_parser(typed: str) -> None:
+    fast = parse_phone(typed)
+    with patch.object(phone_module, "_FAST_SWISS_NUMBERS", False):
+        full = parse_phone(typed)
+    assert fast == full
+
+
+def test_swiss_fast_path_is_on() -> None:
+    # The installed phonenumbers metadata must have 075-079 as mobile
+    # ranges, or the property test above compares the full parser with itself.
+    assert phone_module._FAST_SWISS_NUMBERS
+    assert phone_module._parse_swiss_number("079 123 45 67") == parse_phone("079 123 45 67")
+    assert phone_module._parse_swiss_number("044 123 45 67") == parse_phone("044 123 45 67")
+    assert phone_module._parse_swiss_number("074 123 45 67") is None
+    assert phone_module._parse_swiss_number("058 123 45 67") is None
+
+
+@pytest.mark.parametrize("second_digit", "56789")
+def test_mobile_range_valid_in_metadata(second_digit: str) -> None:
+    import phonenumbers
+
+    for rest in ("0000000", "0000001", "4999999", "5000000", "9999998", "9999999"):
+        number = phonenumbers.parse(f"07{second_digit}{rest}", "CH")
+        assert phonenumbers.is_valid_number(number)
+        assert phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_swiss_display_matches_phonenumbers(national: str) -> None:
+    e164 = f"+41{national}"
+    fast = format_display(e164)
+    with patch.object(phone_module, "_FAST_SWISS_NUMBERS", False):
+        full = format_display(e164)
+    assert fast == full

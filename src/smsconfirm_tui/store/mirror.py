@@ -185,7 +185,9 @@ class Mirror:
         try:
             yield self.connection
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            # An interrupted statement (sqlite3 progress handler) has rolled back already.
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
             raise
         else:
             self.connection.execute("COMMIT")

@@ -23,6 +23,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from operator import itemgetter
 
@@ -36,6 +37,12 @@ from smsconfirm_tui.sync.errors import (
     TableSummary,
 )
 from smsconfirm_tui.sync.appointments import merge_appointments
+from smsconfirm_tui.sync.attached import (
+    appointment_ids_unique,
+    attached_source,
+    merge_attached_appointments,
+    stage_attached,
+)
 from smsconfirm_tui.sync.batches import (
     BATCH_ROWS,
     ProgressCallback,
@@ -43,6 +50,8 @@ from smsconfirm_tui.sync.batches import (
     check_cancelled,
     drop_secondary_indexes,
 )
+from smsconfirm_tui.sync.csv_source import CsvSource
+from smsconfirm_tui.sync.salon_db import SqliteSource
 from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, SOURCE_TABLES, Source
 
 __all__ = ["SyncProgress", "merge_source"]
@@ -72,26 +81,60 @@ def merge_source(
     started = time.perf_counter()
     connection = mirror.connection
     summary = SyncSummary()
-    try:
-        for table in STAGED_TABLES:
-            _stage(connection, source, table, progress, is_cancelled)
-        with mirror.transaction():
-            check_cancelled(is_cancelled)
-            if progress:
-                progress(SyncProgress("merge", "salons", 0, len(SOURCE_TABLES)))
-            summary.add("salons", _merge_plain(connection, "salons", summary))
-            if progress:
-                progress(SyncProgress("merge", "clients", 1, len(SOURCE_TABLES)))
-            summary.add("clients", _merge_clients(mirror, summary, now, actor))
-            check_cancelled(is_cancelled)
-            summary.add("appointments", merge_appointments(connection, source, summary, progress, is_cancelled))
-            mirror.set_meta("last_sync_at", now.isoformat(timespec="seconds"))
-    finally:
-        for table in STAGED_TABLES:
-            connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
-        connection.execute("DROP TABLE IF EXISTS temp.client_changes")
-        connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
-        connection.execute("DROP TABLE IF EXISTS temp.new_appointments")  # drops its trigger too
+    with ExitStack() as stack:
+        # A SQLite salon database is attached to the mirror's connection and
+        # merged in SQL (attached.py); every other source streams its rows.
+        attached = isinstance(source, SqliteSource) and stack.enter_context(
+            attached_source(connection, source.path)
+        )
+        try:
+            # A CSV export is staged in SQL, its appointments too (csv_source.py).
+            csv_export = isinstance(source, CsvSource)
+            for table in STAGED_TABLES:
+                if attached:
+                    _create_stage(connection, table)
+                    stage_attached(connection, table, progress)
+                elif csv_export:
+                    _create_stage(connection, table)
+                    source.stage_into(connection, table, f"temp.stage_{table}", progress, is_cancelled)
+                    connection.execute(f"CREATE INDEX temp.stage_{table}_id ON stage_{table} (id)")
+                else:
+                    _stage(connection, source, table, progress, is_cancelled)
+            if csv_export:
+                _create_appointment_stage(connection)
+                source.stage_into(connection, "appointments", "temp.stage_appointments", progress, is_cancelled)
+            with mirror.transaction():
+                check_cancelled(is_cancelled)
+                if progress:
+                    progress(SyncProgress("merge", "salons", 0, len(SOURCE_TABLES)))
+                summary.add("salons", _merge_plain(connection, "salons", summary))
+                if progress:
+                    progress(SyncProgress("merge", "clients", 1, len(SOURCE_TABLES)))
+                summary.add("clients", _merge_clients(mirror, summary, now, actor))
+                check_cancelled(is_cancelled)
+                appointments = None
+                if attached and appointment_ids_unique(connection):
+                    appointments = merge_attached_appointments(connection, summary, progress, is_cancelled)
+                elif csv_export:
+                    appointments = merge_attached_appointments(
+                        connection,
+                        summary,
+                        progress,
+                        is_cancelled,
+                        relation="temp.stage_appointments",
+                        staged=True,
+                    )
+                if appointments is None:
+                    appointments = merge_appointments(connection, source, summary, progress, is_cancelled)
+                summary.add("appointments", appointments)
+                mirror.set_meta("last_sync_at", now.isoformat(timespec="seconds"))
+        finally:
+            for table in STAGED_TABLES:
+                connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
+            connection.execute("DROP TABLE IF EXISTS temp.client_changes")
+            connection.execute("DROP TABLE IF EXISTS temp.stage_appointments")
+            connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
+            connection.execute("DROP TABLE IF EXISTS temp.new_appointments")  # drops its trigger too
     summary.seconds = time.perf_counter() - started
     log.info("sync from %s: %s", source.describe(), summary.describe())
     for skipped in summary.skipped:
@@ -113,12 +156,7 @@ def _stage(
 ) -> None:
     """Copy every row of ``table`` from the source into ``temp.stage_<table>``."""
     columns = SOURCE_COLUMNS[table]
-    connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
-    connection.execute(
-        f"CREATE TEMP TABLE stage_{table} (seq INTEGER PRIMARY KEY, line INTEGER, "
-        + ", ".join(f"{column} TEXT" for column in columns)
-        + ", problem TEXT)"
-    )
+    _create_stage(connection, table)
     insert = (
         f"INSERT INTO temp.stage_{table} (seq, line, {', '.join(columns)}, problem) "
         f"VALUES ({', '.join('?' * (len(columns) + 3))})"
@@ -159,11 +197,37 @@ def _stage(
         progress(SyncProgress("read", table, count, total if total is not None else count))
 
 
+def _create_stage(connection: sqlite3.Connection, table: str) -> None:
+    connection.execute(f"DROP TABLE IF EXISTS temp.stage_{table}")
+    connection.execute(
+        f"CREATE TEMP TABLE stage_{table} (seq INTEGER PRIMARY KEY, line INTEGER, "
+        + ", ".join(f"{column} TEXT" for column in SOURCE_COLUMNS[table])
+        + ", problem TEXT)"
+    )
+
+
+def _create_appointment_stage(connection: sqlite3.Connection) -> None:
+    connection.execute("DROP TABLE IF EXISTS temp.stage_appointments")
+    connection.execute(
+        "CREATE TEMP TABLE stage_appointments (line INTEGER, "
+        + ", ".join(f"{column} TEXT" for column in SOURCE_COLUMNS["appointments"])
+        + ", problem TEXT)"
+    )
+
+
 def _insert_batch(connection: sqlite3.Connection, insert: str, batch: list[tuple[object, ...]], table: str) -> None:
+    # In autocommit mode each row would be a transaction of its own. This
+    # one writes only the temporary table and takes no lock on the mirror.
+    connection.execute("BEGIN")
     try:
         connection.executemany(insert, batch)
     except (sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError) as error:
+        connection.execute("ROLLBACK")
         raise SyncError(f"the source gave a value of {table} that is not text or a number: {error}") from error
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 # -- step 2: checks of the staged tables ----------------------------------------

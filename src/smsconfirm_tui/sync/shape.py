@@ -101,6 +101,18 @@ def normalise_time(text: str, *, time_required: bool) -> str:
     ):
         # The common Swiss export form "dd.mm.yyyy HH:MM", rearranged without a regex.
         return f"{text[6:10]}-{text[3:5]}-{text[0:2]} {text[11:16]}"
+    if (
+        len(text) == 19
+        and text[2] == "."
+        and text[5] == "."
+        and text[10] == " "
+        and text[13] == ":"
+        and text[16] == ":"
+        and (digits := text[0:2] + text[3:5] + text[6:10] + text[11:13] + text[14:16] + text[17:19]).isascii()
+        and digits.isdigit()
+    ):
+        # The same with seconds.
+        return f"{text[6:10]}-{text[3:5]}-{text[0:2]} {text[11:19]}"
     if len(text) in (16, 19) and text[4] == "-" and text[10] == " ":
         return text
     match = _DATE_TIME.match(text)
