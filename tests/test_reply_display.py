@@ -80,3 +80,11 @@ def test_demo_no_reply_to_acknowledgement(tmp_path):
             sms = OutgoingSms(f"{NO_REPLY_REFERENCE_PREFIX}{index}", "+41791112233", "Keine SMS mehr", "Salon")
             assert gateway.send(sms).provider_id
         assert gateway.fetch_replies().replies == []
+
+
+def test_moved_wins_over_late():
+    from smsconfirm_tui.domain.status import VisitStatus
+    from smsconfirm_tui.tui.presenters import status_text
+
+    assert "verschoben" in status_text(VisitStatus.TO_SEND, moved=True, late=True).plain
+    assert "verspätet" in status_text(VisitStatus.TO_SEND, late=True).plain

@@ -16,7 +16,7 @@ from smsconfirm_tui.domain.calendar import ZURICH
 from smsconfirm_tui.domain.status import MessageState, VisitStatus
 from smsconfirm_tui.domain.visits import visit_key
 from smsconfirm_tui.gateway.base import InboundSms, OutgoingSms, ReplyBatch, SendOutcome, SendResult
-from smsconfirm_tui.routine import Routine
+from smsconfirm_tui.routine import Routine, SendRefused
 from smsconfirm_tui.sending import outbox
 from smsconfirm_tui.sending.replies import ReplyError, UnmatchedReason
 from smsconfirm_tui.store.mirror import Mirror
@@ -414,3 +414,21 @@ def test_reply_stamped_before_acceptance_by_skew(week):
     summary = week.routine.fetch_replies()
     assert summary.matched == 1
     assert week.status(saturday, SATURDAY) is VisitStatus.CONFIRMED
+
+
+def test_stop_ack_counts_in_plan_and_hours(week, anna):
+    week.gateway.reply(ANNA, "STOP", zurich(3, 12))
+    week.routine.fetch_replies()
+
+    plan = week.routine.plan_send([])
+    assert plan.count == 1
+    assert plan.segments >= 1
+    assert "keine SMS mehr" in plan.preview
+    assert plan.outside_hours == ()
+
+    week.clock_now = zurich(3, 21)  # after the default sending hours
+    evening = week.routine.plan_send([])
+    assert evening.outside_hours == ("Coiffure Anna",)
+    with pytest.raises(SendRefused):
+        week.routine.send(evening)
+    assert week.gateway.sent == []

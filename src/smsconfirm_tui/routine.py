@@ -36,7 +36,7 @@ from smsconfirm_tui.domain.visits import Visit, format_local, group_visits
 from smsconfirm_tui.gateway.base import Gateway
 from smsconfirm_tui.sending import outbox
 from smsconfirm_tui.sending.replies import FetchSummary, attach_reply, dismiss_reply, fetch_replies, resolve_reply
-from smsconfirm_tui.sending.stop_ack import count_queued_stop_acks, send_stop_acks
+from smsconfirm_tui.sending.stop_ack import queued_stop_acks, send_stop_acks
 from smsconfirm_tui.sending.sender import Sender, SendProgress, SendSummary, reconcile, refresh_deliveries
 from smsconfirm_tui.store.attention import (
     CallMark,
@@ -361,15 +361,19 @@ class Routine:
             and too_late_reason(row.visit.starts_at.replace(tzinfo=ZURICH), now, min_notice) is None
         )
         texts = tuple(self.message_text(row) for row in sendable)
-        counts = [segment_info(text).segments for text in texts]
+        acks = queued_stop_acks(self.mirror)
+        counts = [segment_info(text).segments for text in (*texts, *(text for _, text in acks))]
         gateway = self.config.gateway
+        salons = self.mirror.salons()
+        salon_ids = {row.salon.id for row in sendable} | {salon_id for salon_id, _ in acks}
         outside = sorted({
-            row.salon.name for row in sendable
-            if not self.config.salon_settings(row.salon.id).sending_hours.contains(now)
+            salons[salon_id].name if salon_id in salons else salon_id
+            for salon_id in salon_ids
+            if not self.config.salon_settings(salon_id).sending_hours.contains(now)
         })
         return SendPlan(
             rows=sendable,
-            preview=texts[0] if texts else "",
+            preview=texts[0] if texts else (acks[0][1] if acks else ""),
             texts=texts,
             segments=sum(counts),
             cost=round(sum(counts) * gateway.price_per_segment, 2),
@@ -377,7 +381,7 @@ class Routine:
             max_segments=gateway.max_segments,
             outside_hours=tuple(outside),
             supports_replies=self.supports_replies(),
-            stop_acks=count_queued_stop_acks(self.mirror),
+            stop_acks=len(acks),
         )
 
     def send(

@@ -56,7 +56,7 @@ def run_demo(args: argparse.Namespace) -> int:
     session = prepare_demo(paths, config, now=now, clock=clock, reply_delay=args.reply_delay)
     print(f"sync: {session.sync_summary.describe()}; demo gateway on {session.server.url}", file=sys.stderr)
     try:
-        session.routine.reconcile()
+        _settle_interrupted_sends(session.routine)
         from smsconfirm_tui.tui.app import SmsConfirmApp
 
         SmsConfirmApp(session.routine).run()
@@ -76,7 +76,11 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         build_gateway(config.gateway).close()
     except (GatewaySetupError, ValueError) as error:
-        print(f"smsconfirm: the SMS gateway is not set up: {error} ({paths.config_file})", file=sys.stderr)
+        print(
+            f"smsconfirm: the SMS gateway is not set up: {error}. Set kind, username and token in the "
+            f"[gateway] table of {paths.config_file} (see docs/providers.md), or try 'smsconfirm demo'.",
+            file=sys.stderr,
+        )
         return 2
     if not args.no_sync:
         from smsconfirm_tui.commands.sync import run_sync
@@ -90,11 +94,25 @@ def run_app(args: argparse.Namespace) -> int:
 
     routine = Routine(config, paths.mirror, lambda: build_gateway(config.gateway))
     try:
+        _settle_interrupted_sends(routine)
         SmsConfirmApp(routine).run()
         _announce_requests_in_flight()
     finally:
         routine.close()
     return 0
+
+
+def _settle_interrupted_sends(routine) -> None:
+    """Ask the gateway about messages a crashed or closed send left behind, before the list opens."""
+    import logging
+
+    try:
+        changed = routine.reconcile()
+    except Exception as error:  # noqa: BLE001 - the app still opens; F6 tries again
+        logging.getLogger(__name__).warning("settling interrupted sends failed: %s", error)
+        return
+    if changed:
+        logging.getLogger(__name__).info("settled %d messages left by an interrupted send", changed)
 
 
 def _announce_requests_in_flight() -> None:

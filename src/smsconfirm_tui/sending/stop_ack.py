@@ -82,10 +82,15 @@ def enqueue_stop_ack(
 
 
 def count_queued_stop_acks(mirror: Mirror) -> int:
-    row = mirror.connection.execute(
-        "SELECT COUNT(*) FROM messages WHERE kind = ? AND state = ?", (KIND, MessageState.QUEUED)
-    ).fetchone()
-    return int(row[0])
+    return len(queued_stop_acks(mirror))
+
+
+def queued_stop_acks(mirror: Mirror) -> list[tuple[str, str]]:
+    """Return the salon id and text of each acknowledgement waiting for the next send."""
+    rows = mirror.connection.execute(
+        "SELECT salon_id, text FROM messages WHERE kind = ? AND state = ? ORDER BY id", (KIND, MessageState.QUEUED)
+    )
+    return [(row[0], row[1]) for row in rows]
 
 
 def send_stop_acks(mirror: Mirror, gateway: Gateway, *, now: datetime, sender_id: str) -> int:

@@ -53,10 +53,11 @@ def status_text(
 ) -> Text:
     look = STATUS_LOOKS[status]
     word = _(look.word)
-    if moved and status is VisitStatus.TO_SEND:
-        word = _("moved, not sent")
+    # A move says more than lateness: the client holds an SMS with the old time.
     if late and status is VisitStatus.TO_SEND:
         word = _("late, not sent")
+    if moved and status is VisitStatus.TO_SEND:
+        word = _("moved, not sent")
     if too_late and status is VisitStatus.TO_SEND:
         # Started or within the minimum notice: no SMS goes out any more.
         word = _("too late, not sent")

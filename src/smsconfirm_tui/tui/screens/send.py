@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from smsconfirm_tui.domain.text import visible_multiline
+from smsconfirm_tui.domain.text import visible, visible_multiline
 from smsconfirm_tui.i18n import _, ngettext
 from smsconfirm_tui.routine import SendPlan
 
@@ -64,7 +64,7 @@ class SendDialog(ModalScreen[bool]):
                                     "appear here."), style="bold yellow"), id="send-no-replies")
             if plan.outside_hours:
                 hours = _("Outside the sending hours of {salons}. Press O to send anyway; "
-                          "the audit log records it.").format(salons=", ".join(plan.outside_hours))
+                          "the audit log records it.").format(salons=", ".join(visible(name) for name in plan.outside_hours))
                 yield Static(Text(hours, style="bold red"), id="send-outside-hours")
             if self.stale:
                 yield Static(Text(self._stale_warning(), style="bold"), classes="warning", id="send-stale")
