@@ -56,7 +56,10 @@ def prepare_demo(
         mirror.close()
 
     token = secrets.token_urlsafe(24)
-    server = DemoGatewayServer(paths.data_dir / "demo-gateway.sqlite", token=token, reply_delay=reply_delay)
+    offset = (now - datetime.now(now.tzinfo)).total_seconds() if clock else 0.0
+    server = DemoGatewayServer(
+        paths.data_dir / "demo-gateway.sqlite", token=token, reply_delay=reply_delay, clock_offset=offset
+    )
     server.start()
     gateway_config = GatewayConfig(kind="demo", url=server.url, token=token, timeout=config.gateway.timeout)
     config = replace(config, source=SourceConfig(kind="sqlite", path=salon_db), gateway=gateway_config)

@@ -124,6 +124,7 @@ class DemoGatewayServer:
         *,
         host: str = LOOPBACK_HOST,
         opted_out: Iterable[str] = (),
+        clock_offset: float = 0.0,
     ) -> None:
         if host != LOOPBACK_HOST:
             raise ValueError(
@@ -136,6 +137,10 @@ class DemoGatewayServer:
 
         self.db_path = Path(db_path)
         self.reply_delay = reply_delay
+        # Seconds added to the reply times it reports, so that a demo that
+        # pretends another time ("smsconfirm demo --now") gets replies that
+        # fit its clock.
+        self.clock_offset = clock_offset
         self.seed = seed
         self._token = token.encode()
         self._faults: deque[Fault] = deque()
@@ -392,7 +397,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                         "id": reply.provider_id,
                         "from": reply.from_number,
                         "text": reply.text,
-                        "received_at": datetime.fromtimestamp(reply.visible_at, timezone.utc).isoformat(),
+                        "received_at": datetime.fromtimestamp(
+                            reply.visible_at + self.gateway.clock_offset, timezone.utc
+                        ).isoformat(),
                     }
                     for reply in replies
                 ],
