@@ -29,10 +29,13 @@ def print_result(result: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
+    from smsconfirm_tui.domain.text import visible
+
     width = max((len(key) for key in result), default=0)
     for key, value in result.items():
         if isinstance(value, list | tuple):
             value = ", ".join(str(item) for item in value) or "-"
         elif value is None:
             value = "-"
-        print(f"{key.ljust(width)}  {value}")
+        # The checked text comes from outside: no escape sequence reaches the terminal.
+        print(f"{key.ljust(width)}  {visible(str(value))}")

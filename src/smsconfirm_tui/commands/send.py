@@ -24,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_home_option(parser)
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--due", action="store_true", help="send every confirmation due today by lead time")
-    which.add_argument("--day", type=date.fromisoformat, help="send the confirmations of visits on this date "
-                       "(YYYY-MM-DD)")
+    which.add_argument("--day", type=_typed_date, help="send the confirmations of visits on this date "
+                       "(2026-12-08, 08.12.2026 or 8.12.)")
     parser.add_argument("--yes", type=int, metavar="COUNT",
                         help="send without asking, but only if exactly COUNT SMS are to be sent")
     parser.add_argument("--override-hours", action="store_true",
@@ -88,3 +88,13 @@ def _confirmed(expected: int | None, count: int) -> bool:
         return False
     answer = input(f"Send {count} SMS now? Type yes to send: ")
     return answer.strip().lower() == "yes"
+
+
+def _typed_date(text: str) -> date:
+    from smsconfirm_tui.domain.calendar import zurich_today
+    from smsconfirm_tui.domain.dates import parse_typed_date
+
+    try:
+        return parse_typed_date(text, zurich_today())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error

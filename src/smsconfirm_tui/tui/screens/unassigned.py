@@ -11,6 +11,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from smsconfirm_tui.domain.phone import format_display
+from smsconfirm_tui.domain.text import visible
 from smsconfirm_tui.i18n import N_, _, ngettext
 from smsconfirm_tui.routine import DayRow, Routine
 from smsconfirm_tui.sending.replies import ReplyError, UnmatchedReason
@@ -78,7 +80,7 @@ class UnassignedScreen(Screen[bool]):
         for reply in replies:
             table.add_row(
                 Text(format_stamp(reply.received_at)),
-                Text(reply.from_e164, no_wrap=True, overflow="ellipsis"),
+                Text(visible(format_display(reply.from_e164)), no_wrap=True, overflow="ellipsis"),
                 Text(_(CLASS_WORDS.get(reply.reply_class, reply.reply_class))),
                 Text(reason_word(reply.unmatched_reason), no_wrap=True, overflow="ellipsis"),
                 Text(visible_text(reply.text, one_line=True), no_wrap=True, overflow="ellipsis"),
