@@ -58,10 +58,10 @@ def _stamp(now: datetime) -> str:
 def enqueue(mirror: Mirror, items: list[OutboxItem], *, actor: str, now: datetime, provider: str) -> list[int]:
     """Write the messages to the outbox; return the ids of those that are new or re-queued.
 
-    A visit that already has a message for the same start time keeps it,
-    unless that message failed or was dropped, or a later SMS for the visit
-    named another time (the visit moved away and back): then it is queued
-    again.
+    A visit that already has a message for the same start time keeps it.
+    That message is queued again when it failed or was dropped, or when a
+    later SMS for the visit named another time because the visit moved away
+    and back.
     """
     ids: list[int] = []
     with mirror.transaction() as connection:

@@ -16,7 +16,7 @@ from smsconfirm_tui.tui.presenters import status_text
 
 KEY_NAMES = {"question_mark": "?", "left": "←", "right": "→", "enter": "Enter", "home": "Pos1", "end": "Ende"}
 
-# What staff do for each status, as in the routine.
+# The action staff take for each status, as in the daily routine.
 STATUS_ACTIONS = {
     VisitStatus.TO_SEND: N_("tick and send"),
     VisitStatus.SENT: N_("nothing: wait for the reply"),
