@@ -277,3 +277,24 @@ def test_csv_time_cache_matches_streaming(mirrors, tmp_path, monkeypatch, time_c
     assert_same(mirrors, staged, streamed)
     assert staged.tables["appointments"].new > 0
     assert staged.tables["appointments"].skipped > 0
+
+
+def test_resync_moves_start_and_client(mirrors, tmp_path, monkeypatch):
+    # A changed start or client is written by another statement than other changes.
+    data = SalonData()
+    data.appointments += GOOD_LINES
+    sync_both(mirrors, data, tmp_path, monkeypatch)
+    data.appointments[0]["starts_at"] = "2026-12-09 11:00"
+    data.appointments[1]["client_id"] = "K2"
+    data.appointments[2]["service"] = "Dauerwelle"
+    data.appointments[3]["client_id"] = "K2"
+    data.appointments[3]["status"] = "cancelled"
+    attached, streamed = sync_both(mirrors, data, tmp_path, monkeypatch)
+    assert_same(mirrors, attached, streamed)
+    counts = attached.tables["appointments"]
+    assert (counts.new, counts.changed, counts.skipped) == (0, 4, 0)
+    assert counts.unchanged == len(data.appointments) - 4
+    stored = mirrors[0].connection.execute(
+        "SELECT starts_at FROM appointments WHERE id = ?", (data.appointments[0]["id"],)
+    ).fetchone()
+    assert stored[0] == "2026-12-09 11:00"
