@@ -257,3 +257,44 @@ def test_csv_repeated_id_falls_back(mirrors, tmp_path, monkeypatch):
     assert {row.row_id: row.reason for row in staged.skipped}["A1"] == "repeats an id that an earlier row has"
     staged, streamed = sync_csv_both(mirrors, files, monkeypatch, expect_sql=False)
     assert_same(mirrors, staged, streamed)
+
+
+@pytest.mark.parametrize("time_columns", ["split", "single"])
+def test_csv_time_cache_matches_streaming(mirrors, tmp_path, monkeypatch, time_columns):
+    # A cache of two entries is cleared many times, and every text repeats with other ids.
+    from smsconfirm_tui.sync import csv_source
+
+    monkeypatch.setattr(csv_source, "TIME_CACHE_ENTRIES", 2)
+    lines = [f"R{round_number}{line}" for round_number in range(3) for line in CSV_APPOINTMENTS if line]
+    mapping = dict(CSV_MAPPING)
+    if time_columns == "single":
+        mapping["appointments"] = {**CSV_MAPPING["appointments"], "starts_at": "Geändert", "ends_at": ""}
+    files = write_csv(tmp_path, lines)
+    with monkeypatch.context() as patch:
+        patch.setattr(merge, "merge_appointments", _not_called)
+        staged = merge_source(mirrors[0], CsvSource(files, mapping), now=NOW)
+    streamed = merge_source(mirrors[1], StreamedSource(CsvSource(files, mapping)), now=NOW)
+    assert_same(mirrors, staged, streamed)
+    assert staged.tables["appointments"].new > 0
+    assert staged.tables["appointments"].skipped > 0
+
+
+def test_resync_moves_start_and_client(mirrors, tmp_path, monkeypatch):
+    # A changed start or client is written by another statement than other changes.
+    data = SalonData()
+    data.appointments += GOOD_LINES
+    sync_both(mirrors, data, tmp_path, monkeypatch)
+    data.appointments[0]["starts_at"] = "2026-12-09 11:00"
+    data.appointments[1]["client_id"] = "K2"
+    data.appointments[2]["service"] = "Dauerwelle"
+    data.appointments[3]["client_id"] = "K2"
+    data.appointments[3]["status"] = "cancelled"
+    attached, streamed = sync_both(mirrors, data, tmp_path, monkeypatch)
+    assert_same(mirrors, attached, streamed)
+    counts = attached.tables["appointments"]
+    assert (counts.new, counts.changed, counts.skipped) == (0, 4, 0)
+    assert counts.unchanged == len(data.appointments) - 4
+    stored = mirrors[0].connection.execute(
+        "SELECT starts_at FROM appointments WHERE id = ?", (data.appointments[0]["id"],)
+    ).fetchone()
+    assert stored[0] == "2026-12-09 11:00"

@@ -152,6 +152,7 @@ _STORED_VALUES = [
     f"substr(n.{column}, 1, 16)" if column in ("starts_at", "ends_at") else f"n.{column}" for column in COLUMNS
 ]
 _STORED = ", ".join(_STORED_VALUES)
+_STORED_NAMED = ", ".join(f"{value} AS {column}" for value, column in zip(_STORED_VALUES, COLUMNS, strict=True))
 
 # A line whose problem is not NULL is recorded by the skip function, which returns 0.
 _KEEP = f"CASE WHEN ({_PROBLEM}) IS NULL THEN 1 ELSE {_SKIP_FUNCTION}(n.id, {_PROBLEM}, n.line) END"
@@ -175,10 +176,16 @@ _IDENTICAL_AS_READ = (
 )
 
 
+# The columns that none of the appointments indexes in store/schema.py contains.
+_UNINDEXED = [column for column in COLUMNS[1:] if column not in ("client_id", "starts_at")]
+
+
 @dataclass(frozen=True)
 class _Statements:
     first_load: str
-    resync: str
+    collect_changed: str
+    write_changed: str
+    move_changed: str
     remove_gone: str
 
 
@@ -200,12 +207,27 @@ def _statements(relation: str, staged: bool) -> _Statements:
     insert = f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) SELECT {_STORED}, 0 "
     return _Statements(
         first_load=f"{insert} FROM {normalised} AS n WHERE {_KEEP} ON CONFLICT (id) DO NOTHING",
-        resync=(
-            f"{insert} FROM {normalised} AS n LEFT JOIN main.appointments AS m ON m.id = n.id "
+        # The new and changed lines go to a temporary table first. Then only
+        # lines whose client or start changed get their index entries
+        # rewritten, because SQLite rewrites the entries of every indexed
+        # column in the SET list even when its value stays the same.
+        collect_changed=(
+            f"CREATE TEMP TABLE changed_appointments AS SELECT {_STORED_NAMED} FROM {normalised} AS n "
+            f"LEFT JOIN main.appointments AS m ON m.id = n.id "
             f"WHERE CASE WHEN m.id IS NULL THEN {_KEEP} WHEN {_IDENTICAL_AS_READ} THEN 0 "
-            f"WHEN {_IDENTICAL} THEN 0 ELSE {_KEEP} END "
-            f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in COLUMNS[1:])}, "
-            "removed = 0"
+            f"WHEN {_IDENTICAL} THEN 0 ELSE {_KEEP} END"
+        ),
+        write_changed=(
+            f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) SELECT {', '.join(COLUMNS)}, 0 "
+            "FROM temp.changed_appointments WHERE 1 "
+            f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{column} = excluded.{column}' for column in _UNINDEXED)}, "
+            "removed = 0 WHERE (appointments.client_id, appointments.starts_at) IS "
+            "(excluded.client_id, excluded.starts_at)"
+        ),
+        move_changed=(
+            f"UPDATE main.appointments SET {', '.join(f'{column} = c.{column}' for column in COLUMNS[1:])}, removed = 0 "
+            "FROM temp.changed_appointments AS c WHERE appointments.id = c.id "
+            "AND (appointments.client_id, appointments.starts_at) IS NOT (c.client_id, c.starts_at)"
         ),
         # Lines skipped this time keep their old copy: they are still in the source.
         remove_gone=(
@@ -294,7 +316,13 @@ def _resync(
 ) -> bool:
     """Write the new and changed lines, mark the lines gone from the source, and count them; False if inconsistent."""
     before = _count(connection, "SELECT count(*) FROM main.appointments")
-    written = connection.execute(statements.resync).rowcount
+    connection.execute("DROP TABLE IF EXISTS temp.changed_appointments")
+    connection.execute(statements.collect_changed)
+    try:
+        written = connection.execute(statements.write_changed).rowcount
+        written += connection.execute(statements.move_changed).rowcount
+    finally:
+        connection.execute("DROP TABLE temp.changed_appointments")
     counts.new = _count(connection, "SELECT count(*) FROM main.appointments") - before
     counts.changed = written - counts.new
     identical = total - written - counts.skipped

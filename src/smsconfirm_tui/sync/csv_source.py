@@ -36,6 +36,9 @@ from smsconfirm_tui.sync.shape import (
 )
 
 SCAN_CHUNK_BYTES = 1 << 20
+# Maximum number of rewritten time values that staging caches per column.
+# At an estimated 150 bytes per entry, that is under 10 MiB per column.
+TIME_CACHE_ENTRIES = 50_000
 DELIMITERS = (";", ",", "\t")
 
 # Bytes that Windows-1252 leaves undefined: a file with them is not Windows-1252.
@@ -229,7 +232,9 @@ def _staging_rows(reader, plans: list[_ColumnPlan], width: int) -> Iterator[tupl
     per row near that of csv.reader itself.
     """
     positions = [plan.position for plan in plans]
-    timed = [(index, plan) for index, plan in enumerate(plans) if plan.time_required is not None]
+    # Appointment times fall on a limited set of slots, so most time fields
+    # repeat an earlier text. Each timed column caches the rewritten values.
+    timed = [(index, plan, {}) for index, plan in enumerate(plans) if plan.time_required is not None]
     for fields in reader:
         problem = None
         if len(fields) != width:
@@ -241,8 +246,20 @@ def _staging_rows(reader, plans: list[_ColumnPlan], width: int) -> Iterator[tupl
             )
             fields = (fields + [""] * width)[:width]
         values = [fields[position].strip() if position is not None else "" for position in positions]
-        for index, plan in timed:
-            values[index] = _time_value(fields, plan)
+        for index, plan, rewritten in timed:
+            if plan.position is None:
+                values[index] = ""
+                continue
+            if plan.time_position is None:
+                key = fields[plan.position]
+            else:
+                key = (fields[plan.position], fields[plan.time_position])
+            value = rewritten.get(key)
+            if value is None:
+                if len(rewritten) >= TIME_CACHE_ENTRIES:
+                    rewritten.clear()  # so memory stays flat when times rarely repeat
+                value = rewritten[key] = _time_value(fields, plan)
+            values[index] = value
         yield (reader.line_num, *values, problem)
 
 
