@@ -36,7 +36,8 @@ class ProfileModal(ModalScreen[bool]):
         lead = client.lead_days if client.lead_days is not None else self.routine.config.default_lead_days
         with Vertical(classes="dialog", id="profile"):
             yield Label(_("Client profile"), classes="dialog-title")
-            yield Static(Text(visible(client.name)), id="profile-name")
+            # One line, so that a very long name cannot push the fields out of the dialog.
+            yield Static(Text(visible(client.name), no_wrap=True, overflow="ellipsis"), id="profile-name")
             yield Static(self._number_text(), id="profile-number")
             with Horizontal(classes="field"):
                 yield Label(_("Confirm by SMS"), classes="field-label")
