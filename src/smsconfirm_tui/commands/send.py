@@ -54,9 +54,13 @@ def run_send(args: argparse.Namespace) -> int:
             print(f"settled {settled} message(s) left over from an interrupted send", file=sys.stderr)
         rows = routine.rows_due() if args.due else routine.rows_for_day(args.day)
         plan = routine.plan_send(rows)
-        print(f"{plan.count} SMS ({plan.segments} segments, about CHF {plan.cost:.2f}) are to be sent.")
+        segments = "1 segment" if plan.segments == 1 else f"{plan.segments} segments"
+        print(f"{plan.count} SMS ({segments}, about CHF {plan.cost:.2f}) are to be sent.")
         if plan.outside_hours:
-            print(f"outside the sending hours of: {', '.join(plan.outside_hours)}", file=sys.stderr)
+            from smsconfirm_tui.domain.text import visible
+
+            names = ", ".join(visible(name) for name in plan.outside_hours)
+            print(f"outside the sending hours of: {names}", file=sys.stderr)
         if plan.count == 0:
             return 0
         if not _confirmed(args.yes, plan.count):
