@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from smsconfirm_tui import __version__
 from smsconfirm_tui.gateway.base import (
     DeliveryReport,
     DeliveryState,
@@ -22,6 +20,7 @@ from smsconfirm_tui.gateway.base import (
     SendResult,
     StatusLookup,
 )
+from smsconfirm_tui.gateway.http_gateway import HttpGateway
 from smsconfirm_tui.gateway.http_util import is_e164, mask_phone, parse_retry_after, redact
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ _DELIVERY_STATES = {
 }
 
 
-class DemoGateway:
+class DemoGateway(HttpGateway):
     """The demo gateway's JSON API over one ``httpx.Client``.
 
     ``send`` never raises for network or HTTP problems: it returns a
@@ -59,66 +58,22 @@ class DemoGateway:
     ) -> None:
         if not token:
             raise ValueError("the demo gateway token must not be empty")
-        self.base_url = base_url.rstrip("/")
         self._token = token
-        # trust_env=False: proxy variables must not route loopback traffic elsewhere.
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
-                "User-Agent": f"smsconfirm/{__version__}",
-            },
+        super().__init__(
+            base_url,
+            secrets=[token],
             timeout=timeout,
             transport=transport,
-            follow_redirects=False,
-            trust_env=False,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
         )
-
-    def __repr__(self) -> str:
-        return f"DemoGateway(base_url={self.base_url!r})"
-
-    def __enter__(self) -> DemoGateway:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._client.close()
 
     # --- send --------------------------------------------------------------
 
     def send(self, sms: OutgoingSms) -> SendResult:
         """Send one SMS and map the response, or the network error, to a SendResult."""
         payload = {"reference": sms.reference, "to": sms.to, "text": sms.text, "sender": sms.sender}
-        try:
-            response = self._client.post("/v1/messages", json=payload)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # No connection was made, so no request reached the gateway.
-            result = SendResult(SendOutcome.RETRY, error=self._network_error("could not connect", exc))
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            result = SendResult(
-                SendOutcome.REJECTED, error=self._network_error("invalid gateway URL", exc)
-            )
-        except httpx.TimeoutException as exc:
-            result = SendResult(
-                SendOutcome.UNKNOWN,
-                error=self._network_error("timed out after sending; the message may have been accepted", exc),
-            )
-        except httpx.RequestError as exc:
-            # Read, write and protocol errors: the request may have reached the gateway.
-            result = SendResult(
-                SendOutcome.UNKNOWN,
-                error=self._network_error("connection failed after sending; the message may have been accepted", exc),
-            )
-        else:
-            result = self._send_result(response)
+        response = self._send_request("POST", "/v1/messages", json=payload)
+        result = response if isinstance(response, SendResult) else self._send_result(response)
 
         log = logger.info if result.outcome is SendOutcome.ACCEPTED else logger.warning
         log(
@@ -176,7 +131,7 @@ class DemoGateway:
 
     def delivery_report(self, reference: str, lookup: StatusLookup | None = None) -> DeliveryReport:
         """Fetch the delivery state of the message ``reference``; the demo API needs no ``lookup``."""
-        response = self._get(f"/v1/messages/{quote(reference, safe='')}", {}, f"delivery report for {reference}")
+        response = self._lookup(f"/v1/messages/{quote(reference, safe='')}", {}, f"delivery report for {reference}")
         if response.status_code == 404:
             return DeliveryReport(reference, DeliveryState.NOT_FOUND)
         self._raise_for_status(response, f"delivery report for {reference}")
@@ -203,7 +158,7 @@ class DemoGateway:
             params: dict[str, str | int] = {"limit": self.reply_page_size}
             if cursor is not None:
                 params["after"] = cursor
-            response = self._get("/v1/inbound", params, "fetching replies")
+            response = self._lookup("/v1/inbound", params, "fetching replies")
             self._raise_for_status(response, "fetching replies")
 
             page, cursor = _parse_reply_page(_json_object(response))
@@ -214,7 +169,7 @@ class DemoGateway:
 
     # --- helpers -----------------------------------------------------------
 
-    def _get(self, path: str, params: dict[str, str | int], action: str) -> httpx.Response:
+    def _lookup(self, path: str, params: dict[str, str | int], action: str) -> httpx.Response:
         try:
             return self._client.get(path, params=params)
         except httpx.HTTPError as exc:
@@ -229,10 +184,6 @@ class DemoGateway:
         if not 200 <= status < 300:
             _, detail = self._error_detail(response)
             raise GatewayError(f"{action} failed: gateway responded with HTTP {status}: {detail}")
-
-    def _network_error(self, summary: str, exc: Exception) -> str:
-        text = f"{summary} ({self.base_url}): {type(exc).__name__}: {exc}"
-        return redact(text, [self._token])
 
     def _error_detail(self, response: httpx.Response) -> tuple[str | None, str]:
         """Return the error code and a short, token-free description from an error body."""
