@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, ProgressBar, Static
 from smsconfirm_tui.domain.status import AUDIT_STATUSES, VisitStatus
 from smsconfirm_tui.gateway.base import GatewayError
 from smsconfirm_tui.domain.text import visible
-from smsconfirm_tui.i18n import _, ngettext
+from smsconfirm_tui.i18n import N_, _, ngettext
 from smsconfirm_tui.routine import DayRow, Routine, SendPlan
 from smsconfirm_tui.sending.sender import SendProgress
 from smsconfirm_tui.domain.status import MessageState
@@ -33,6 +33,14 @@ PROGRESS_STATUS = {
     MessageState.UNKNOWN: VisitStatus.SENT,
     MessageState.FAILED: VisitStatus.FAILED,
     MessageState.DROPPED: VisitStatus.CANCELLED,
+}
+
+
+MESSAGE_ERROR_SUMMARIES = {
+    MessageState.UNKNOWN: N_("Outcome unknown, checked again on F6: "),
+    MessageState.FAILED: N_("Not sent: "),
+    MessageState.DROPPED: N_("Not sent, the visit changed: "),
+    MessageState.QUEUED: N_("Waiting for the next send: "),
 }
 
 
@@ -190,8 +198,11 @@ class DayScreen(Screen):
                     detail.append("  " + _("Note: "), style="bold")
                     detail.append(visible_text(row.reply.note, one_line=True))
             elif row.message is not None and row.message.error:
-                detail.append(_("Error: "), style="bold")
-                detail.append(visible(row.message.error))
+                # The gateway's own words stay English for technicians; the
+                # first words say in the UI language what they mean for staff.
+                summary = MESSAGE_ERROR_SUMMARIES.get(row.message.state, N_("Error: "))
+                detail.append(_(summary), style="bold")
+                detail.append(visible(row.message.error), style="dim")
             elif row.message is not None and row.message.delivery:
                 detail.append(_("Delivery: "), style="bold")
                 detail.append(_(DELIVERY_WORDS.get(row.message.delivery, row.message.delivery)))
