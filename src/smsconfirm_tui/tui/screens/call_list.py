@@ -78,8 +78,8 @@ class CallListScreen(Screen[bool]):
         number = row.client.phone_display or row.client.typed_phone or ""
         when = row.visit.starts_at
         return [
-            Text(row.client.name, no_wrap=True, overflow="ellipsis"),
-            Text(number, no_wrap=True, overflow="ellipsis"),
+            Text(visible_text(row.client.name, one_line=True), no_wrap=True, overflow="ellipsis"),
+            Text(visible_text(number, one_line=True), no_wrap=True, overflow="ellipsis"),
             Text(f"{weekday(when.date())} {when:%d.%m. %H:%M}"),
             _mark_text(call.called),
             _mark_text(call.rebooked),

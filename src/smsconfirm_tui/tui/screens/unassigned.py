@@ -12,12 +12,13 @@ from textual.widgets import DataTable, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from smsconfirm_tui.domain.phone import format_display
+from smsconfirm_tui.domain.status import VisitStatus
 from smsconfirm_tui.domain.text import visible
 from smsconfirm_tui.i18n import N_, _, ngettext
 from smsconfirm_tui.routine import DayRow, Routine
 from smsconfirm_tui.sending.replies import ReplyError, UnmatchedReason
 from smsconfirm_tui.store.mirror import ReplyRow
-from smsconfirm_tui.tui.presenters import format_stamp, visible_text, weekday
+from smsconfirm_tui.tui.presenters import format_stamp, status_text, visible_text, weekday
 
 REASON_WORDS = {
     UnmatchedReason.UNKNOWN_NUMBER: N_("unknown number"),
@@ -185,8 +186,11 @@ class AttachModal(ModalScreen[str | None]):
         if row.client.phone_e164 == self.reply.from_e164:
             prompt.append("☎ ", style="bold")
         prompt.append(f"{weekday(when.date())} {when:%d.%m. %H:%M}  ")
-        prompt.append(row.client.name)
-        prompt.append(f"  {row.client.phone_display or row.client.typed_phone or ''}", style="dim")
+        prompt.append(visible(row.client.name))
+        prompt.append(f"  {visible(row.client.phone_display or row.client.typed_phone or '')}", style="dim")
+        if row.status is VisitStatus.CANCELLED:
+            prompt.append("  ")
+            prompt.append_text(status_text(row.status))
         return Option(prompt, id=row.key)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
