@@ -193,3 +193,26 @@ async def test_crash_report_hides_client_data(demo, monkeypatch, caplog):
     shown = console.file.getvalue()
     assert "079 412 33 18" not in shown
     assert "Protokoll" in shown
+
+
+async def test_no_escape_reaches_any_screen(demo):
+    """Every screen shows hostile names and replies with their control characters made visible."""
+    routine = demo.routine
+    tomorrow = date(2026, 12, 5)
+    routine.send(routine.plan_send(routine.rows_for_day(tomorrow)))
+    routine.fetch_replies()
+    with routine.mirror.transaction() as connection:
+        connection.execute(
+            "UPDATE clients SET first_name = ?, last_name = ? WHERE id = (SELECT client_id FROM messages LIMIT 1)",
+            ("Eve\x1b]0;TITLE\x07", "\x1b[2J\u202eBöse"),
+        )
+    app = SmsConfirmApp(routine, start_day=tomorrow)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screens = [(), ("f3",), ("f3", "p", "escape", "f3"), ("f4",), ("f7",), ("escape", "f8"), ("escape", "f1")]
+        for keys in screens:
+            for key in keys:
+                await pilot.press(key)
+            await pilot.pause()
+            shown = app.export_screenshot()
+            assert "\x1b" not in shown, keys
+            assert "\u202e" not in shown, keys
