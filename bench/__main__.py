@@ -76,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {result.name}: {result.value:.3f} {result.unit} (target {result.target})", file=sys.stderr)
         sections.append("\n".join(lines))
 
-    command = "python -m bench" + (" --quick" if args.quick else "") + (f" --only {args.only}" if args.only else "")
+    command = "python -m bench"
+    if args.quick:
+        command += " --quick"
+    if args.only:
+        command += f" --only {args.only}"
     header = [
         "# Benchmarks",
         "",

@@ -1,4 +1,4 @@
-"""What every benchmark module returns."""
+"""The result type that every benchmark module returns."""
 
 from __future__ import annotations
 

@@ -194,18 +194,21 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     language = data.get("language")
     if language is not None and language not in ("de", "en"):
         raise ConfigError(f"{path}: language = {language!r} is not supported: use \"de\" or \"en\"")
+
     lead = data.get("default_lead_days", 2)
     if isinstance(lead, bool) or not isinstance(lead, int) or not 0 <= lead <= 14:
         raise ConfigError(f"{path}: default_lead_days = {lead!r} must be a whole number from 0 to 14")
     notice = data.get("min_notice_hours", 2.0)
     if isinstance(notice, bool) or not isinstance(notice, int | float) or not 0 <= notice <= 72:
         raise ConfigError(f"{path}: min_notice_hours = {notice!r} must be a number of hours from 0 to 72")
+
     poll = data.get("reply_poll_seconds", 60)
     if isinstance(poll, bool) or not isinstance(poll, int) or not (poll == 0 or MIN_REPLY_POLL_SECONDS <= poll <= 3600):
         raise ConfigError(
             f"{path}: reply_poll_seconds = {poll!r} must be 0 (no timer) or a whole number of seconds "
             f"from {MIN_REPLY_POLL_SECONDS} to 3600"
         )
+
     templates = data.get("templates", {})
     if not isinstance(templates, dict) or not all(isinstance(v, str) for v in templates.values()):
         raise ConfigError(f"{path}: [templates] must map a language (de, fr, it, en) to a text")
@@ -216,14 +219,17 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             validate_template(templates[language_code])
         except ValueError as error:
             raise ConfigError(f"{path}: templates.{language_code}: {error}") from error
+
     salons = {
         str(salon_id): _parse_salon(values, path, str(salon_id))
         for salon_id, values in data.get("salons", {}).items()
     }
+
     gateway = _parse_gateway(data.get("gateway", {}), path)
     max_age = data.get("sync_max_age_hours", DEFAULT_SYNC_MAX_AGE_HOURS)
     if isinstance(max_age, bool) or not isinstance(max_age, int | float) or max_age <= 0:
         raise ConfigError(f"{path}: sync_max_age_hours = {max_age!r} must be a number of hours above 0")
+
     return Config(
         language=language,
         source=parse_source(data.get("source"), path),

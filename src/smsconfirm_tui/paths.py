@@ -1,4 +1,4 @@
-"""Where the product keeps its config, data and logs.
+"""Locations of the config file, the data and the logs.
 
 By default the platform's folders (``platformdirs``); ``SMSCONFIRM_HOME`` or
 ``--home`` puts all three under one folder, which the demo and tests use.

@@ -371,9 +371,15 @@ class Routine:
             for salon_id in salon_ids
             if not self.config.salon_settings(salon_id).sending_hours.contains(now)
         })
+        if texts:
+            preview = texts[0]
+        elif acks:
+            preview = acks[0][1]
+        else:
+            preview = ""
         return SendPlan(
             rows=sendable,
-            preview=texts[0] if texts else (acks[0][1] if acks else ""),
+            preview=preview,
             texts=texts,
             segments=sum(counts),
             cost=round(sum(counts) * gateway.price_per_segment, 2),

@@ -100,8 +100,8 @@ def render_message(fields: MessageFields, templates: Mapping[str, str] | None = 
 
     `templates` overrides the defaults per language, and a language it does
     not contain keeps its default text. Field values are inserted as they
-    are, so a first name such as "{salon}" is not read as a placeholder;
-    control characters in them are dropped.
+    are, so a first name such as "{salon}" is not read as a placeholder.
+    Control characters in them are dropped.
     Raises ValueError when the chosen template is invalid.
     """
     merged = {**DEFAULT_TEMPLATES, **(templates or {})}

@@ -15,7 +15,7 @@ import unicodedata
 # several code points; they are format characters but harmless.
 _EMOJI_JOINERS = frozenset({"\u200c", "\u200d"})
 
-# What an SMS must not carry: C0 and C1 controls, DEL, and the
+# Characters an SMS must not carry: C0 and C1 controls, DEL, and the
 # bidirectional marks and overrides that reorder how text is shown.
 _SMS_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 

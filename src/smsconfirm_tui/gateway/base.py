@@ -12,9 +12,8 @@ from enum import StrEnum
 from typing import Protocol
 
 
-# Our references of SMS that expect no reply, such as an opt-out
-# acknowledgement, start with this prefix; the demo gateway's scripted
-# clients do not reply to them.
+# Prefix of our references for SMS that expect no reply, such as an opt-out
+# acknowledgement. The demo gateway's scripted clients do not reply to them.
 NO_REPLY_REFERENCE_PREFIX = "ack-"
 
 
@@ -41,7 +40,7 @@ class SendResult:
     provider_id: str | None = None
     error: str | None = None
     retry_after: float | None = None  # seconds, from a 429's Retry-After
-    opted_out: bool = False  # the provider says the recipient unsubscribed
+    opted_out: bool = False  # the provider reports that the recipient unsubscribed
     # True when the gateway sent a complete HTTP response (a 5xx or an unreadable
     # 2xx body), so the request is finished there and a status lookup is reliable.
     answered: bool = False
@@ -49,7 +48,7 @@ class SendResult:
 
 @dataclass(frozen=True)
 class StatusLookup:
-    """What the outbox knows about a message, for providers that cannot find it by our reference.
+    """Outbox facts about a message, for providers that cannot find it by our reference.
 
     Twilio takes no client reference, so its adapter finds a message by its
     provider id or, without one, by listing messages to ``to`` created since
@@ -93,7 +92,7 @@ class ReplyBatch:
 
 
 class GatewayError(Exception):
-    """A gateway could not be reached or answered with something unreadable."""
+    """A gateway could not be reached, or its response could not be read."""
 
 
 class Gateway(Protocol):

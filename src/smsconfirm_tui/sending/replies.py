@@ -122,9 +122,9 @@ def store_reply(mirror: Mirror, provider: str, inbound: InboundSms, summary: Fet
         _opt_out_number(mirror, provider, reply_id, inbound, message, summary, now=now)
 
 
-# The gateway stamps a reply with its own clock and we stamp the acceptance
-# with ours; a gateway clock a little behind would otherwise make a prompt
-# reply look older than the message it answers.
+# The gateway stamps a reply with its own clock, and we stamp the acceptance
+# with ours. A gateway clock a little behind would otherwise make a prompt
+# reply look older than the message it responds to.
 CLOCK_SKEW = timedelta(minutes=2)
 
 

@@ -167,15 +167,8 @@ class CsvSource:
                     check_cancelled(is_cancelled)
                     if progress:
                         progress(SyncProgress("read", table, count, None))
-            except UnicodeDecodeError as error:
-                raise SyncError(
-                    f"{path}: line {reader.line_num + 1} cannot be read as {encoding}: {error.reason}; "
-                    "set source.encoding in the config to the export's encoding"
-                ) from error
-            except csv.Error as error:
-                raise SyncError(
-                    f"{path}: line {reader.line_num} is not valid CSV: {error}; check the export settings"
-                ) from error
+            except (UnicodeDecodeError, csv.Error) as error:
+                raise _read_error(path, encoding, reader.line_num, error) from error
         if progress:
             progress(SyncProgress("read", table, count, count))
         return count
@@ -206,15 +199,18 @@ class CsvSource:
                     for plan in timed:
                         row[plan.column] = _time_value(fields, plan)
                     yield row
-            except UnicodeDecodeError as error:
-                raise SyncError(
-                    f"{path}: line {reader.line_num + 1} cannot be read as {encoding}: {error.reason}; "
-                    "set source.encoding in the config to the export's encoding"
-                ) from error
-            except csv.Error as error:
-                raise SyncError(
-                    f"{path}: line {reader.line_num} is not valid CSV: {error}; check the export settings"
-                ) from error
+            except (UnicodeDecodeError, csv.Error) as error:
+                raise _read_error(path, encoding, reader.line_num, error) from error
+
+
+def _read_error(path: Path, encoding: str, line_num: int, error: UnicodeDecodeError | csv.Error) -> SyncError:
+    """Describe a file that cannot be read at ``line_num``, naming the line and the fix."""
+    if isinstance(error, UnicodeDecodeError):
+        return SyncError(
+            f"{path}: line {line_num + 1} cannot be read as {encoding}: {error.reason}; "
+            "set source.encoding in the config to the export's encoding"
+        )
+    return SyncError(f"{path}: line {line_num} is not valid CSV: {error}; check the export settings")
 
 
 # -- staging ------------------------------------------------------------------

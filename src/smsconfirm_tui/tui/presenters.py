@@ -1,4 +1,4 @@
-"""How statuses, dates and rows read on screen: words, symbols and colours.
+"""Screen text for statuses, dates and rows: words, symbols and colours.
 
 Every value that came from the salon database or a reply is wrapped in
 ``rich.text.Text`` so that it is shown literally, never read as markup.
@@ -53,7 +53,7 @@ def status_text(
 ) -> Text:
     look = STATUS_LOOKS[status]
     word = _(look.word)
-    # A move says more than lateness: the client holds an SMS with the old time.
+    # A move matters more than lateness, because the client has an SMS with the old time.
     if late and status is VisitStatus.TO_SEND:
         word = _("late, not sent")
     if moved and status is VisitStatus.TO_SEND:

@@ -198,8 +198,8 @@ class DayScreen(Screen):
                     detail.append("  " + _("Note: "), style="bold")
                     detail.append(visible_text(row.reply.note, one_line=True))
             elif row.message is not None and row.message.error:
-                # The gateway's own words stay English for technicians; the
-                # first words say in the UI language what they mean for staff.
+                # The gateway's error text stays English for technicians. A
+                # summary in the UI language first tells staff what it means.
                 summary = MESSAGE_ERROR_SUMMARIES.get(row.message.state, N_("Error: "))
                 detail.append(_(summary), style="bold")
                 detail.append(visible(row.message.error), style="dim")
