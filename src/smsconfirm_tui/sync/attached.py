@@ -41,7 +41,7 @@ COLUMNS = SOURCE_COLUMNS["appointments"]
 CANCEL_CHECK_STEPS = 100_000
 
 # A user-defined SQL function that records a skipped line and returns 0.
-_SKIP_FUNCTION = "smsconfirm_skip_line"
+SKIP_FUNCTION = "smsconfirm_skip_line"
 
 
 @contextmanager
@@ -131,21 +131,30 @@ def _valid_time(column: str) -> str:
 
 _STATES = ", ".join(f"'{state}'" for state in sorted(APPOINTMENT_STATES))
 
-# The reason to skip a source line (NULL: keep it), in the order the
-# streaming path checks them, with the same messages.
-_PROBLEM = (
-    "CASE WHEN n.problem IS NOT NULL THEN n.problem "
-    "WHEN n.id = '' THEN 'empty id' "
-    "WHEN n.client_id NOT IN (SELECT id FROM main.clients WHERE removed = 0) "
-    "THEN 'unknown client ' || quote(n.client_id) "
-    "WHEN n.salon_id NOT IN (SELECT id FROM main.salons WHERE removed = 0) "
-    "THEN 'unknown salon ' || quote(n.salon_id) "
-    f"WHEN NOT ({_valid_time('n.starts_at')}) THEN 'start time ' || quote(n.starts_at) || ' {TIME_HINT}' "
-    f"WHEN n.ends_at <> '' AND NOT ({_valid_time('n.ends_at')}) "
-    f"THEN 'end time ' || quote(n.ends_at) || ' {TIME_HINT}' "
-    f"WHEN n.status NOT IN ({_STATES}) THEN 'status ' || quote(n.status) || ' is not one of "
-    f"{', '.join(sorted(APPOINTMENT_STATES))}' END"
-)
+
+def problem_sql(problem: str = "n.problem") -> str:
+    """SQL for the reason to skip the line ``n`` (NULL: keep it), in the order the streaming path checks them.
+
+    ``problem`` is the reason the source found itself, or NULL.
+    csv_first_load.py makes the same checks in Python, in the same order
+    and with the same words.
+    """
+    return (
+        f"CASE WHEN {problem} IS NOT NULL THEN {problem} "
+        "WHEN n.id = '' THEN 'empty id' "
+        "WHEN n.client_id NOT IN (SELECT id FROM main.clients WHERE removed = 0) "
+        "THEN 'unknown client ' || quote(n.client_id) "
+        "WHEN n.salon_id NOT IN (SELECT id FROM main.salons WHERE removed = 0) "
+        "THEN 'unknown salon ' || quote(n.salon_id) "
+        f"WHEN NOT ({_valid_time('n.starts_at')}) THEN 'start time ' || quote(n.starts_at) || ' {TIME_HINT}' "
+        f"WHEN n.ends_at <> '' AND NOT ({_valid_time('n.ends_at')}) "
+        f"THEN 'end time ' || quote(n.ends_at) || ' {TIME_HINT}' "
+        f"WHEN n.status NOT IN ({_STATES}) THEN 'status ' || quote(n.status) || ' is not one of "
+        f"{', '.join(sorted(APPOINTMENT_STATES))}' END"
+    )
+
+
+_PROBLEM = problem_sql()
 
 # The values the mirror stores; it keeps times to the minute.
 _STORED_VALUES = [
@@ -155,7 +164,7 @@ _STORED = ", ".join(_STORED_VALUES)
 _STORED_NAMED = ", ".join(f"{value} AS {column}" for value, column in zip(_STORED_VALUES, COLUMNS, strict=True))
 
 # A line whose problem is not NULL is recorded by the skip function, which returns 0.
-_KEEP = f"CASE WHEN ({_PROBLEM}) IS NULL THEN 1 ELSE {_SKIP_FUNCTION}(n.id, {_PROBLEM}, n.line) END"
+_KEEP = f"CASE WHEN ({_PROBLEM}) IS NULL THEN 1 ELSE {SKIP_FUNCTION}(n.id, {_PROBLEM}, n.line) END"
 
 _IDENTICAL = (
     "m.removed = 0 AND ("
@@ -276,7 +285,7 @@ def merge_attached_appointments(
         return 0
 
     connection.execute("SAVEPOINT attached_appointments")
-    connection.create_function(_SKIP_FUNCTION, 3, skip_line)
+    connection.create_function(SKIP_FUNCTION, 3, skip_line)
     connection.set_progress_handler(lambda: 1 if is_cancelled() else 0, CANCEL_CHECK_STEPS)
     try:
         if first_load:
@@ -293,7 +302,7 @@ def merge_attached_appointments(
         raise
     finally:
         connection.set_progress_handler(None, 0)
-        connection.create_function(_SKIP_FUNCTION, 3, None)
+        connection.create_function(SKIP_FUNCTION, 3, None)
     if not consistent:
         connection.execute("ROLLBACK TO attached_appointments")
         connection.execute("RELEASE attached_appointments")

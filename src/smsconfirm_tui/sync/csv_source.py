@@ -20,13 +20,16 @@ import csv
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 from dataclasses import dataclass
 from pathlib import Path
 
 from smsconfirm_tui.sync.batches import BATCH_ROWS, ProgressCallback, SyncProgress, check_cancelled
-from smsconfirm_tui.sync.errors import SyncError
+from smsconfirm_tui.sync.errors import MAX_SKIPPED_DETAILS, SyncError
 from smsconfirm_tui.sync.shape import (
+    INVALID_TIME_MARK,
     LINE_KEY,
     PROBLEM_KEY,
     SOURCE_COLUMNS,
@@ -40,6 +43,8 @@ SCAN_CHUNK_BYTES = 1 << 20
 # At an estimated 150 bytes per entry, that is under 10 MiB per column.
 TIME_CACHE_ENTRIES = 50_000
 DELIMITERS = (";", ",", "\t")
+# The appointment times that the mirror keeps to the minute.
+MINUTE_COLUMNS = frozenset({"starts_at", "ends_at"})
 
 # Bytes that Windows-1252 leaves undefined: a file with them is not Windows-1252.
 _CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
@@ -134,44 +139,65 @@ class CsvSource:
         target: str,
         progress: ProgressCallback | None = None,
         is_cancelled: Callable[[], bool] = lambda: False,
+        *,
+        in_transaction: bool = False,
     ) -> int:
         """Insert every row of ``table`` into ``target`` as ``rows`` would yield it; return the row count.
 
         ``target`` is a table with the columns ``line``, the
         ``SOURCE_COLUMNS`` and ``problem``. The rows go to SQLite as
         tuples, one executemany per batch, so that the checks and the merge
-        can run in SQL.
+        can run in SQL. Outside a transaction each batch is a transaction
+        of its own; ``in_transaction`` says that the caller holds one.
         """
-        path = self.files[table]
-        encoding, delimiter = self._formats[table]
         count = 0
         if progress:
             progress(SyncProgress("read", table, 0, None))
         insert = _staging_insert(table, target)
-        with _open_text(path, encoding) as stream:
-            reader = csv.reader(stream, delimiter=delimiter)
+        for batch in self.row_batches(table):
+            # In autocommit mode each row would be a transaction of its own.
+            # This one writes only the temporary table and takes no lock on the mirror.
+            if not in_transaction:
+                connection.execute("BEGIN")
             try:
-                header = next(reader)
-                rows = _staging_rows(reader, self._plan(table, path, header), len(header))
-                while batch := list(islice(rows, BATCH_ROWS)):
-                    # In autocommit mode each row would be a transaction of its own.
-                    # This one writes only the temporary table and takes no lock on the mirror.
-                    connection.execute("BEGIN")
-                    try:
-                        connection.executemany(insert, batch)
-                    except BaseException:
-                        connection.execute("ROLLBACK")
-                        raise
-                    connection.execute("COMMIT")
-                    count += len(batch)
-                    check_cancelled(is_cancelled)
-                    if progress:
-                        progress(SyncProgress("read", table, count, None))
-            except (UnicodeDecodeError, csv.Error) as error:
-                raise _read_error(path, encoding, reader.line_num, error) from error
+                connection.executemany(insert, batch)
+            except BaseException:
+                if not in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            if not in_transaction:
+                connection.execute("COMMIT")
+            count += len(batch)
+            check_cancelled(is_cancelled)
+            if progress:
+                progress(SyncProgress("read", table, count, None))
         if progress:
             progress(SyncProgress("read", table, count, count))
         return count
+
+    def row_batches(
+        self, table: str, *, skipped: SkippedLines | None = None
+    ) -> Iterator[list[list[object]]]:
+        """Yield the rows of ``table`` in lists of up to BATCH_ROWS rows ``[line, *values, problem]``.
+
+        The values are those of ``SOURCE_COLUMNS``, as ``rows`` gives them.
+        With ``skipped``, a row with a problem of its own is recorded
+        there instead of yielded, the rows have no ``problem``, and
+        the start and end times are as ``mirror_time`` gives them.
+        """
+        path = self.files[table]
+        encoding, delimiter = self._formats[table]
+        with _open_text(path, encoding) as stream:
+            reader = csv.reader(stream, delimiter=delimiter)
+            try:
+                header = next(reader, None)
+                if header is None:
+                    raise SyncError(f"{path}: the file is empty: the export must start with a header line")
+                rows = _normalised_rows(reader, self._plan(table, path, header), len(header), skipped)
+                while batch := list(islice(rows, BATCH_ROWS)):
+                    yield batch
+            except (UnicodeDecodeError, csv.Error) as error:
+                raise _read_error(path, encoding, reader.line_num, error) from error
 
     def rows(self, table: str) -> Iterator[dict[str, object]]:
         path = self.files[table]
@@ -221,16 +247,49 @@ def _staging_insert(table: str, target: str) -> str:
     return f"INSERT INTO {target} (line, {', '.join(columns)}, problem) VALUES ({', '.join('?' * (len(columns) + 2))})"
 
 
-def _staging_rows(reader, plans: list[_ColumnPlan], width: int) -> Iterator[tuple[object, ...]]:
-    """Yield (line, *values, problem) per CSV row, the values as ``rows`` gives them.
+class SkippedLines:
+    """Skipped rows: how many, and the first ones by line as (line, id, reason)."""
 
-    Tuples instead of dicts, and times rewritten in place, keep the cost
-    per row near that of csv.reader itself.
+    def __init__(self) -> None:
+        self.count = 0
+        self._details: list[tuple[int, str, str]] = []
+
+    def add(self, line: int, row_id: str, reason: str) -> None:
+        self.count += 1
+        self._details.append((line, row_id, reason))
+        if len(self._details) >= 2 * MAX_SKIPPED_DETAILS:
+            self._details = self.first()  # rows come nearly in line order, so this keeps memory flat
+
+    def first(self) -> list[tuple[int, str, str]]:
+        """Return the first MAX_SKIPPED_DETAILS skipped rows by line."""
+        return sorted(self._details)[:MAX_SKIPPED_DETAILS]
+
+
+def _normalised_rows(
+    reader, plans: list[_ColumnPlan], width: int, skipped: SkippedLines | None
+) -> Iterator[list[object]]:
+    """Yield [line, *values, problem] per CSV row, the values as ``rows`` gives them.
+
+    With ``skipped``, see ``CsvSource.row_batches``. Tuples instead of
+    dicts, the fields picked and stripped by C functions, and times
+    rewritten from a cache keep the cost per row near that of csv.reader.
     """
-    positions = [plan.position for plan in plans]
+    # A column that the mapping leaves empty reads an empty field appended to each row.
+    padded = any(plan.position is None for plan in plans)
+    pick = itemgetter(*(width if plan.position is None else plan.position for plan in plans))
+    strip = str.strip
     # Appointment times fall on a limited set of slots, so most time fields
-    # repeat an earlier text. Each timed column caches the rewritten values.
-    timed = [(index, plan, {}) for index, plan in enumerate(plans) if plan.time_required is not None]
+    # repeat an earlier text. Each time column caches the rewritten values.
+    timed = [
+        (index, _TimeRewrites(plan, skipped is not None and plan.column in MINUTE_COLUMNS))
+        for index, plan in enumerate(plans, start=1)
+        if plan.time_required is not None and plan.time_position is None
+    ]
+    split = [
+        (index, plan.time_position, _TimeRewrites(plan, skipped is not None and plan.column in MINUTE_COLUMNS))
+        for index, plan in enumerate(plans, start=1)
+        if plan.time_required is not None and plan.time_position is not None
+    ]
     for fields in reader:
         problem = None
         if len(fields) != width:
@@ -241,22 +300,156 @@ def _staging_rows(reader, plans: list[_ColumnPlan], width: int) -> Iterator[tupl
                 "check for a separator inside an unquoted value"
             )
             fields = (fields + [""] * width)[:width]
-        values = [fields[position].strip() if position is not None else "" for position in positions]
-        for index, plan, rewritten in timed:
-            if plan.position is None:
-                values[index] = ""
+            if skipped is not None:
+                skipped.add(reader.line_num, strip(pick(fields + [""])[0]), problem)
                 continue
-            if plan.time_position is None:
-                key = fields[plan.position]
-            else:
-                key = (fields[plan.position], fields[plan.time_position])
-            value = rewritten.get(key)
-            if value is None:
-                if len(rewritten) >= TIME_CACHE_ENTRIES:
-                    rewritten.clear()  # so memory stays flat when times rarely repeat
-                value = rewritten[key] = _time_value(fields, plan)
-            values[index] = value
-        yield (reader.line_num, *values, problem)
+        if padded:
+            fields.append("")
+        # The row as executemany takes it: line, values (and problem).
+        values = [reader.line_num, *map(strip, pick(fields))]
+        for index, rewritten in timed:
+            values[index] = rewritten[values[index]]
+        for index, time_position, rewritten in split:
+            values[index] = rewritten[values[index], strip(fields[time_position])]
+        if skipped is None:
+            values.append(problem)
+        yield values
+
+
+class _TimeRewrites(dict):
+    """The rewritten texts of one time column, by the stripped field (or date and time fields).
+
+    Most fields are Swiss ``dd.mm.yyyy HH:MM[:SS]`` times. For those a
+    new field is put together from the rewritten date and clock parts,
+    which repeat far more often than whole times do; ``normalise_time``
+    and ``mirror_time`` give the same result, only slower.
+    """
+
+    def __init__(self, plan: _ColumnPlan, for_mirror: bool) -> None:
+        super().__init__()
+        self.time_required = bool(plan.time_required)
+        self.for_mirror = for_mirror
+        self.days: dict[str, _Day] = {}
+        self.clocks: dict[str, _Clock] = {}
+
+    def __missing__(self, key: str | tuple[str, str]) -> str:
+        if len(self) >= TIME_CACHE_ENTRIES:
+            self.clear()  # so memory stays flat when times rarely repeat
+            self.days.clear()
+            self.clocks.clear()
+        value = self[key] = self._rewrite(key)
+        return value
+
+    def _rewrite(self, key: str | tuple[str, str]) -> str:
+        if isinstance(key, tuple):
+            date, time = key
+            text = f"{date} {time}" if time else date
+        else:
+            text = key
+        if len(text) == 16 or len(text) == 19:
+            day = self.days.get(text[:10]) or self.days.setdefault(text[:10], _Day.of(text[:10]))
+            clock = self.clocks.get(text[10:]) or self.clocks.setdefault(text[10:], _Clock.of(text[10:]))
+            # normalise_time takes other digits than 0-9 in "dd.mm.yyyy HH:MM" only.
+            if day.iso and clock.swiss and (len(text) == 16 or day.ascii):
+                value = day.iso + text[10:]
+                if not self.for_mirror:
+                    return value
+                return value[:16] if day.exists and clock.exists else value + INVALID_TIME_MARK
+        value = normalise_time(text, time_required=self.time_required) if text else ""
+        return mirror_time(value) if self.for_mirror else value
+
+
+@dataclass(frozen=True)
+class _Day:
+    """The date part ``dd.mm.yyyy`` of a Swiss time field."""
+
+    iso: str  # "yyyy-mm-dd"; empty when the text is not in the form
+    ascii: bool  # its digits are 0-9
+    exists: bool  # a valid mirror date: digits 0-9 and a day of the calendar
+
+    @classmethod
+    def of(cls, text: str) -> _Day:
+        digits = text[0:2] + text[3:5] + text[6:10]
+        if not (text[2] == "." and text[5] == "." and digits.isdigit()):
+            return cls("", False, False)
+        iso = f"{text[6:10]}-{text[3:5]}-{text[0:2]}"
+        ascii_digits = digits.isascii()
+        return cls(iso, ascii_digits, ascii_digits and _date_exists(iso))
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The clock part `` HH:MM`` or `` HH:MM:SS`` that follows the date of a Swiss time field."""
+
+    swiss: bool  # in the form that normalise_time rewrites
+    exists: bool  # a valid mirror time: digits 0-9, hour below 24, minute and second below 60
+
+    @classmethod
+    def of(cls, text: str) -> _Clock:
+        if len(text) == 6:
+            digits = text[1:3] + text[4:6]
+            swiss = text[0] == " " and text[3] == ":" and digits.isdigit()
+        else:
+            digits = text[1:3] + text[4:6] + text[7:9]
+            swiss = text[0] == " " and text[3] == ":" and text[6] == ":" and digits.isascii() and digits.isdigit()
+        exists = (
+            swiss
+            and digits.isascii()
+            and text[1:3] < "24"
+            and text[4:6] < "60"
+            and (len(text) == 6 or text[7:9] < "60")
+        )
+        return cls(swiss, exists)
+
+
+def mirror_time(text: str) -> str:
+    """Return a start or end time as the mirror stores it, or marked as invalid for the merge's check.
+
+    A valid time, one that SQLite's ``datetime(text, '+0 seconds')`` gives
+    back unchanged, is shortened to the minute. Any other text but the
+    empty one gets INVALID_TIME_MARK appended, so that the check need not
+    parse it again (attached.problem_sql).
+    """
+    if not text:
+        return text
+    if _is_sqlite_time(text):
+        return text[:16]
+    return text + INVALID_TIME_MARK
+
+
+def _is_sqlite_time(text: str) -> bool:
+    """Tell whether ``text`` is ``YYYY-MM-DD HH:MM`` or ``YYYY-MM-DD HH:MM:SS`` of an existing day and time."""
+    if len(text) == 16:
+        digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16]
+    elif len(text) == 19 and text[16] == ":":
+        digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
+        if text[17:19] >= "60":
+            return False
+    else:
+        return False
+    return (
+        text[4] == "-"
+        and text[7] == "-"
+        and text[10] == " "
+        and text[13] == ":"
+        and digits.isascii()
+        and digits.isdigit()
+        and text[11:13] < "24"
+        and text[14:16] < "60"
+        and _date_exists(text[0:10])
+    )
+
+
+@lru_cache(maxsize=4096)
+def _date_exists(text: str) -> bool:
+    """Tell whether ``YYYY-MM-DD`` (digits) is a day of the proleptic Gregorian calendar, year 0 included."""
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return day <= (29 if leap else 28)
+    return day <= (30 if month in (4, 6, 9, 11) else 31)
 
 
 def _time_value(fields: list[str], plan: _ColumnPlan) -> str:

@@ -50,6 +50,7 @@ from smsconfirm_tui.sync.batches import (
     check_cancelled,
     drop_secondary_indexes,
 )
+from smsconfirm_tui.sync.csv_first_load import load_first_appointments
 from smsconfirm_tui.sync.csv_source import CsvSource
 from smsconfirm_tui.sync.salon_db import SqliteSource
 from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, SOURCE_TABLES, Source
@@ -100,7 +101,10 @@ def merge_source(
                     connection.execute(f"CREATE INDEX temp.stage_{table}_id ON stage_{table} (id)")
                 else:
                     _stage(connection, source, table, progress, is_cancelled)
-            if csv_export:
+            # Into a mirror without appointments, a CSV export's lines are
+            # loaded directly, inside the transaction (csv_first_load.py).
+            load_directly = csv_export and _has_no_appointments(connection)
+            if csv_export and not load_directly:
                 _create_appointment_stage(connection)
                 source.stage_into(connection, "appointments", "temp.stage_appointments", progress, is_cancelled)
             with mirror.transaction():
@@ -116,13 +120,8 @@ def merge_source(
                 if attached and appointment_ids_unique(connection):
                     appointments = merge_attached_appointments(connection, summary, progress, is_cancelled)
                 elif csv_export:
-                    appointments = merge_attached_appointments(
-                        connection,
-                        summary,
-                        progress,
-                        is_cancelled,
-                        relation="temp.stage_appointments",
-                        staged=True,
+                    appointments = _merge_csv_appointments(
+                        connection, source, summary, progress, is_cancelled, staged=not load_directly
                     )
                 if appointments is None:
                     appointments = merge_appointments(connection, source, summary, progress, is_cancelled)
@@ -204,6 +203,32 @@ def _create_stage(connection: sqlite3.Connection, table: str) -> None:
         + ", ".join(f"{column} TEXT" for column in SOURCE_COLUMNS[table])
         + ", problem TEXT)"
     )
+
+
+def _merge_csv_appointments(
+    connection: sqlite3.Connection,
+    source: CsvSource,
+    summary: SyncSummary,
+    progress: ProgressCallback | None,
+    is_cancelled: Callable[[], bool],
+    *,
+    staged: bool,
+) -> TableSummary | None:
+    """Merge a CSV export's appointment lines; None when ids repeat and the streaming path must take over."""
+    if not staged:
+        appointments = load_first_appointments(connection, source, summary, progress, is_cancelled)
+        if appointments is not None:
+            return appointments
+        _create_appointment_stage(connection)
+        stage = "temp.stage_appointments"
+        source.stage_into(connection, "appointments", stage, progress, is_cancelled, in_transaction=True)
+    return merge_attached_appointments(
+        connection, summary, progress, is_cancelled, relation="temp.stage_appointments", staged=True
+    )
+
+
+def _has_no_appointments(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT 1 FROM main.appointments LIMIT 1").fetchone() is None
 
 
 def _create_appointment_stage(connection: sqlite3.Connection) -> None:

@@ -52,6 +52,10 @@ PROBLEM_KEY = "_problem"
 # Columns that a CSV export may split into a date column and a time column.
 SPLIT_COLUMNS = frozenset({"starts_at", "ends_at", "updated_at"})
 
+# Appended to a start or end time that is not valid, by a reader that writes
+# lines straight into the mirror; the merge's check then skips the line.
+INVALID_TIME_MARK = "\x1f"
+
 # Columns holding a time; "updated_at" may be a date alone.
 TIME_COLUMNS = {"starts_at": True, "ends_at": True, "updated_at": False}  # column -> time of day required
 
