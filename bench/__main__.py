@@ -68,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             "| --- | --- | --- | --- | --- |",
         ]
         for result in results:
-            failed |= not result.passed
+            failed |= result.passed is False
+            met = "-" if result.passed is None else "yes" if result.passed else "NO"
             lines.append(
-                f"| {result.name} | {result.value:.3f} {result.unit} | {result.target} | "
-                f"{'yes' if result.passed else 'NO'} | {result.detail} |"
+                f"| {result.name} | {result.value:.3f} {result.unit} | {result.target} | {met} | {result.detail} |"
             )
             print(f"  {result.name}: {result.value:.3f} {result.unit} (target {result.target})", file=sys.stderr)
         sections.append("\n".join(lines))

@@ -28,6 +28,8 @@ from bench.sync_data import change_rows, column_mapping, make_salon_db, write_cs
 from smsconfirm_tui.domain.calendar import ZURICH
 from smsconfirm_tui.store.mirror import Mirror
 from smsconfirm_tui.sync import merge
+from smsconfirm_tui.sync.attached import SCHEMA, attached_source
+from smsconfirm_tui.sync.batches import drop_secondary_indexes
 from smsconfirm_tui.sync.csv_source import CsvSource
 from smsconfirm_tui.sync.salon_db import SqliteSource
 from smsconfirm_tui.sync.shape import SOURCE_COLUMNS
@@ -63,6 +65,8 @@ def _measure_size(size: int) -> list[Result]:
             full = _timed(lambda: _sync(mirror, SqliteSource(salon_db)))
         changed = change_rows(salon_db, CHANGED_SHARE)
         resync = _timed(lambda: _sync(mirror, SqliteSource(salon_db)))
+        change_rows(salon_db, CHANGED_SHARE)
+        compare = _timed(lambda: _compare_only(mirror, salon_db))
         mirror.close()
 
         exports = write_csv_exports(salon_db, folder / "csv")
@@ -71,6 +75,8 @@ def _measure_size(size: int) -> list[Result]:
         csv_import = _timed(lambda: _sync(csv_mirror, CsvSource(exports, column_mapping())))
         csv_mirror.close()
         sqlite_utils = _timed(lambda: _sqlite_utils_insert(exports, folder / "sqlite-utils.sqlite"))
+        plain_lines = _timed(lambda: _plain_csv_insert(exports, folder / "plain-lines.sqlite", tables=("appointments",)))
+        mirror_lines = _timed(lambda: _mirror_lines_insert(exports["appointments"], folder / "mirror-lines.sqlite"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -106,6 +112,23 @@ def _measure_size(size: int) -> list[Result]:
             "<= 0.15",
             resync / full <= 0.15,
             f"re-sync {resync:.2f} s, full {full:.2f} s",
+        ),
+        Result(
+            f"floor: appointment lines into the mirror's table, {label}",
+            mirror_lines / plain_lines,
+            "x csv.reader + executemany",
+            "-",
+            None,
+            f"the export's lines unchecked into the mirror's table with its indexes and WAL {mirror_lines:.2f} s, "
+            f"into a plain table {plain_lines:.2f} s",
+        ),
+        Result(
+            f"floor: comparing every line with the mirror, {label}",
+            compare / full,
+            "x full first sync",
+            "-",
+            None,
+            f"one SELECT that finds the changed lines, without writing {compare:.2f} s, full {full:.2f} s",
         ),
     ]
 
@@ -165,16 +188,55 @@ def _plain_insert(salon_db: Path, target: Path) -> None:
     source.close()
 
 
-def _plain_csv_insert(exports: dict[str, Path], target: Path) -> None:
+def _plain_csv_insert(exports: dict[str, Path], target: Path, tables: tuple[str, ...] = tuple(SOURCE_COLUMNS)) -> None:
     connection = sqlite3.connect(target)
     _create_plain_tables(connection)
-    for table, columns in SOURCE_COLUMNS.items():
+    for table in tables:
+        columns = SOURCE_COLUMNS[table]
         with exports[table].open(encoding="cp1252", newline="") as stream:
             reader = csv.reader(stream, delimiter=";")
             next(reader)
             connection.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})", reader)
     connection.commit()
     connection.close()
+
+
+def _mirror_lines_insert(export: Path, target: Path) -> None:
+    """Write the export's appointment lines, unchanged and unchecked, the way a first CSV import writes them.
+
+    Any CSV import into this mirror does at least this work: one
+    executemany into the mirror's appointments table in its WAL
+    transaction, and its indexes built afterwards.
+    """
+    mirror = Mirror(target)
+    connection = mirror.connection
+    columns = SOURCE_COLUMNS["appointments"]
+    with mirror.transaction():
+        rebuild = drop_secondary_indexes(connection, "appointments")
+        with export.open(encoding="cp1252", newline="") as stream:
+            reader = csv.reader(stream, delimiter=";")
+            next(reader)
+            connection.executemany(
+                f"INSERT INTO main.appointments ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", reader
+            )
+        for statement in rebuild:
+            connection.execute(statement)
+    mirror.close()
+
+
+def _compare_only(mirror: Mirror, salon_db: Path) -> None:
+    """Count the source lines that differ from their mirror copy, in one statement and without writing.
+
+    Every re-sync of a source that cannot list its changed lines does at least this work.
+    """
+    connection = mirror.connection
+    columns = SOURCE_COLUMNS["appointments"][1:]
+    with attached_source(connection, salon_db):
+        connection.execute(
+            f"SELECT count(*) FROM {SCHEMA}.appointments AS n LEFT JOIN main.appointments AS m ON m.id = n.id "
+            f"WHERE ({', '.join(f'm.{column}' for column in columns)}) "
+            f"IS NOT ({', '.join(f'n.{column}' for column in columns)})"
+        ).fetchone()
 
 
 def _sqlite_utils_insert(exports: dict[str, Path], target: Path) -> None:

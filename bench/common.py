@@ -11,5 +11,5 @@ class Result:
     value: float  # the measured figure, usually a ratio
     unit: str  # "x baseline", "s", …
     target: str  # the target as text, e.g. "< 1.0"
-    passed: bool
+    passed: bool | None  # None: a figure without a target, such as a floor that explains another
     detail: str = ""  # the raw timings behind the figure
