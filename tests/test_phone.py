@@ -326,3 +326,25 @@ def test_swiss_display_matches_phonenumbers(national: str) -> None:
     with patch.object(phone_module, "_FAST_SWISS_NUMBERS", False):
         full = format_display(e164)
     assert fast == full
+
+
+# Each field: empty, a placeholder, blank, a mobile, a landline, a foreign number that may be a mobile, or text.
+_FIELD_TEXTS = st.sampled_from(
+    ["", "-", "  ", "079 000 00 12", "044 000 00 12", "+1 201 555 0123", "keine Nummer", "079 000 00 1"]
+) | st.none()
+
+
+@given(_FIELD_TEXTS, _FIELD_TEXTS, _FIELD_TEXTS)
+def test_choose_mobile_matches_parsed_fields(mobile: str | None, home: str | None, work: str | None) -> None:
+    choice = choose_mobile(mobile, home, work)
+    parsed = {
+        PhoneField.MOBILE: parse_phone(mobile),
+        PhoneField.HOME: parse_phone(home),
+        PhoneField.WORK: parse_phone(work),
+    }
+    first_capable = next((field for field, number in parsed.items() if number.sms_capable), None)
+
+    assert choice.field == first_capable
+    assert choice.number == (parsed[first_capable] if first_capable is not None else None)
+    assert choice.invalid_fields == tuple(f for f, n in parsed.items() if n.kind is NumberKind.INVALID)
+    assert choice.filled_fields == tuple(f for f, n in parsed.items() if n.kind is not NumberKind.EMPTY)

@@ -328,18 +328,23 @@ def choose_mobile(mobile: str | None, home: str | None, work: str | None) -> Pho
     field is tried. A field that contains only a placeholder such as "-" counts
     as empty.
     """
-    parsed = {
-        PhoneField.MOBILE: parse_phone(mobile),
-        PhoneField.HOME: parse_phone(home),
-        PhoneField.WORK: parse_phone(work),
-    }
-    chosen_field = next((field for field, number in parsed.items() if number.sms_capable), None)
-    return PhoneChoice(
-        number=parsed[chosen_field] if chosen_field is not None else None,
-        field=chosen_field,
-        invalid_fields=tuple(f for f, n in parsed.items() if n.kind is NumberKind.INVALID),
-        filled_fields=tuple(f for f, n in parsed.items() if n.kind is not NumberKind.EMPTY),
-    )
+    # A sync calls this for every new client, so it is written as a plain loop.
+    chosen: PhoneNumber | None = None
+    chosen_field: PhoneField | None = None
+    invalid: list[PhoneField] = []
+    filled: list[PhoneField] = []
+    for field, text in ((PhoneField.MOBILE, mobile), (PhoneField.HOME, home), (PhoneField.WORK, work)):
+        if not text:
+            continue  # empty: the same as parse_phone's EMPTY, without parsing
+        number = parse_phone(text)
+        if number.kind is NumberKind.EMPTY:
+            continue
+        filled.append(field)
+        if number.kind is NumberKind.INVALID:
+            invalid.append(field)
+        elif chosen is None and number.sms_capable:
+            chosen, chosen_field = number, field
+    return PhoneChoice(number=chosen, field=chosen_field, invalid_fields=tuple(invalid), filled_fields=tuple(filled))
 
 
 def _find_candidates(text: str, region: str) -> list[_Candidate]:

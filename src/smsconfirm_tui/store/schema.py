@@ -7,7 +7,6 @@ audit log) lives in tables that sync never overwrites.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 
 SCHEMA_VERSION = 1
@@ -187,8 +186,6 @@ def connect(path: str) -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA busy_timeout = 30000")
-    # Sorting for CREATE INDEX (after a first sync) may use a second core.
-    connection.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
     return connection
 
 
