@@ -19,10 +19,9 @@ import codecs
 import csv
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from itertools import islice
-from operator import itemgetter
+from itertools import islice, repeat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,7 +147,7 @@ class CsvSource:
         ``SOURCE_COLUMNS`` and ``problem``. The rows go to SQLite as
         tuples, one executemany per batch, so that the checks and the merge
         can run in SQL. Outside a transaction each batch is a transaction
-        of its own; ``in_transaction`` says that the caller holds one.
+        of its own. Pass ``in_transaction`` when the caller holds one.
         """
         count = 0
         if progress:
@@ -177,12 +176,12 @@ class CsvSource:
 
     def row_batches(
         self, table: str, *, skipped: SkippedLines | None = None
-    ) -> Iterator[list[list[object]]]:
-        """Yield the rows of ``table`` in lists of up to BATCH_ROWS rows ``[line, *values, problem]``.
+    ) -> Iterator[list[tuple[object, ...]]]:
+        """Yield the rows of ``table`` in lists of up to BATCH_ROWS tuples ``(line, *values, problem)``.
 
         The values are those of ``SOURCE_COLUMNS``, as ``rows`` gives them.
         With ``skipped``, a row with a problem of its own is recorded
-        there instead of yielded, the rows have no ``problem``, and
+        there instead of yielded, the tuples have no ``problem``, and
         the start and end times are as ``mirror_time`` gives them.
         """
         path = self.files[table]
@@ -193,9 +192,7 @@ class CsvSource:
                 header = next(reader, None)
                 if header is None:
                     raise SyncError(f"{path}: the file is empty: the export must start with a header line")
-                rows = _normalised_rows(reader, self._plan(table, path, header), len(header), skipped)
-                while batch := list(islice(rows, BATCH_ROWS)):
-                    yield batch
+                yield from _normalised_batches(reader, self._plan(table, path, header), len(header), skipped)
             except (UnicodeDecodeError, csv.Error) as error:
                 raise _read_error(path, encoding, reader.line_num, error) from error
 
@@ -265,64 +262,113 @@ class SkippedLines:
         return sorted(self._details)[:MAX_SKIPPED_DETAILS]
 
 
-def _normalised_rows(
+def _normalised_batches(
     reader, plans: list[_ColumnPlan], width: int, skipped: SkippedLines | None
-) -> Iterator[list[object]]:
-    """Yield [line, *values, problem] per CSV row, the values as ``rows`` gives them.
+) -> Iterator[list[tuple[object, ...]]]:
+    """Yield lists of up to BATCH_ROWS tuples (line, *values, problem), the values as ``rows`` gives them.
 
-    With ``skipped``, see ``CsvSource.row_batches``. Tuples instead of
-    dicts, the fields picked and stripped by C functions, and times
-    rewritten from a cache keep the cost per row near that of csv.reader.
+    With ``skipped``, see ``CsvSource.row_batches``. A batch is turned
+    into columns, and each column is stripped and its times rewritten by
+    map() over C functions and caches, so that no Python code runs per
+    row unless a row has the wrong number of fields.
     """
-    # A column that the mapping leaves empty reads an empty field appended to each row.
-    padded = any(plan.position is None for plan in plans)
-    pick = itemgetter(*(width if plan.position is None else plan.position for plan in plans))
-    strip = str.strip
     # Appointment times fall on a limited set of slots, so most time fields
     # repeat an earlier text. Each time column caches the rewritten values.
-    timed = [
-        (index, _TimeRewrites(plan, skipped is not None and plan.column in MINUTE_COLUMNS))
-        for index, plan in enumerate(plans, start=1)
-        if plan.time_required is not None and plan.time_position is None
-    ]
-    split = [
-        (index, plan.time_position, _TimeRewrites(plan, skipped is not None and plan.column in MINUTE_COLUMNS))
-        for index, plan in enumerate(plans, start=1)
-        if plan.time_required is not None and plan.time_position is not None
-    ]
-    for fields in reader:
+    rewrites = {
+        index: _TimeRewrites(plan, skipped is not None and plan.column in MINUTE_COLUMNS)
+        for index, plan in enumerate(plans)
+        if plan.time_required is not None
+    }
+    id_position = plans[0].position
+    line_before = reader.line_num
+    while records := list(islice(reader, BATCH_ROWS)):
+        lines = _record_lines(records, line_before, reader.line_num)
+        line_before = reader.line_num
+        problems: list[str | None] | None = None
+        if any(len(record) != width for record in records):
+            records, lines, problems = _fix_widths(records, lines, width, id_position, skipped)
+            if not records:
+                continue
+        columns = _value_columns(records, plans, rewrites)
+        if skipped is not None:
+            yield list(zip(lines, *columns))
+        else:
+            yield list(zip(lines, *columns, problems or repeat(None)))
+
+
+def _record_lines(records: list[list[str]], line_before: int, line_after: int) -> Sequence[int]:
+    """Return the line number of each record: the line it ends on, as csv.reader's line_num counts."""
+    if line_after - line_before == len(records):
+        return range(line_before + 1, line_after + 1)
+    # A quoted field spans lines. The file is read with newline="", so
+    # "\r\n", "\r" and "\n" each end a line, inside a quoted field too.
+    lines: list[int] = []
+    line = line_before
+    for record in records:
+        line += 1 + sum(field.count("\r") + field.count("\n") - field.count("\r\n") for field in record)
+        lines.append(line)
+    return lines
+
+
+def _fix_widths(
+    records: list[list[str]],
+    lines: Sequence[int],
+    width: int,
+    id_position: int | None,
+    skipped: SkippedLines | None,
+) -> tuple[list[list[str]], list[int], list[str | None]]:
+    """Drop blank lines and give each record ``width`` fields, with a problem for those that had another count.
+
+    With ``skipped``, a record with a problem is recorded there and dropped.
+    """
+    kept_records: list[list[str]] = []
+    kept_lines: list[int] = []
+    problems: list[str | None] = []
+    for record, line in zip(records, lines):
         problem = None
-        if len(fields) != width:
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
+        if len(record) != width:
+            if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # blank line
             problem = (
-                f"line {reader.line_num} has {len(fields)} fields but the header has {width}: "
+                f"line {line} has {len(record)} fields but the header has {width}: "
                 "check for a separator inside an unquoted value"
             )
-            fields = (fields + [""] * width)[:width]
+            record = (record + [""] * width)[:width]
             if skipped is not None:
-                skipped.add(reader.line_num, strip(pick(fields + [""])[0]), problem)
+                skipped.add(line, record[id_position].strip() if id_position is not None else "", problem)
                 continue
-        if padded:
-            fields.append("")
-        # The row as executemany takes it: line, values (and problem).
-        values = [reader.line_num, *map(strip, pick(fields))]
-        for index, rewritten in timed:
-            values[index] = rewritten[values[index]]
-        for index, time_position, rewritten in split:
-            values[index] = rewritten[values[index], strip(fields[time_position])]
-        if skipped is None:
-            values.append(problem)
-        yield values
+        kept_records.append(record)
+        kept_lines.append(line)
+        problems.append(problem)
+    return kept_records, kept_lines, problems
+
+
+def _value_columns(
+    records: list[list[str]], plans: list[_ColumnPlan], rewrites: dict[int, _TimeRewrites]
+) -> list[Sequence[str]]:
+    """Return the SOURCE_COLUMNS values of the records, column by column: stripped, times rewritten."""
+    fields = list(zip(*records))
+    empty = [""] * len(records)
+    columns: list[Sequence[str]] = []
+    for index, plan in enumerate(plans):
+        column: Sequence[str] = empty if plan.position is None else list(map(str.strip, fields[plan.position]))
+        rewrite = rewrites.get(index)
+        if rewrite is not None:
+            if plan.time_position is None:
+                column = list(map(rewrite.__getitem__, column))
+            else:
+                column = list(map(rewrite.__getitem__, zip(column, map(str.strip, fields[plan.time_position]))))
+        columns.append(column)
+    return columns
 
 
 class _TimeRewrites(dict):
     """The rewritten texts of one time column, by the stripped field (or date and time fields).
 
-    Most fields are Swiss ``dd.mm.yyyy HH:MM[:SS]`` times. For those a
-    new field is put together from the rewritten date and clock parts,
-    which repeat far more often than whole times do; ``normalise_time``
-    and ``mirror_time`` give the same result, only slower.
+    Most fields are Swiss ``dd.mm.yyyy HH:MM[:SS]`` times. A new field of
+    that form is put together from its rewritten date and clock parts,
+    because those repeat far more often than whole times do.
+    ``normalise_time`` and ``mirror_time`` give the same result, only slower.
     """
 
     def __init__(self, plan: _ColumnPlan, for_mirror: bool) -> None:
