@@ -488,14 +488,31 @@ def _is_sqlite_time(text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _date_exists(text: str) -> bool:
-    """Tell whether ``YYYY-MM-DD`` (digits) is a day of the proleptic Gregorian calendar, year 0 included."""
+    """Tell whether SQLite keeps ``YYYY-MM-DD`` (digits) as it is: a day of the proleptic Gregorian calendar.
+
+    Before 0400-03-01, SQLite's conversion from a Julian day number back to
+    a date truncates a negative quotient and is off on some days. SQLite
+    3.40.1 turns 0300-03-01 into 0300-02-29, so it keeps 0300-02-29 and
+    not 0300-03-01. For those years SQLite itself decides.
+    """
     year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
     if not 1 <= month <= 12 or day < 1:
         return False
+    if year <= 400:
+        return _sqlite_keeps_date(text)
     if month == 2:
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         return day <= (29 if leap else 28)
     return day <= (30 if month in (4, 6, 9, 11) else 31)
+
+
+def _sqlite_keeps_date(text: str) -> bool:
+    # A connection of its own, because the reader may run in another thread than the mirror's.
+    connection = sqlite3.connect(":memory:")
+    try:
+        return connection.execute("SELECT date(?1, '+0 days') IS ?1", (text,)).fetchone()[0] == 1
+    finally:
+        connection.close()
 
 
 def _time_value(fields: list[str], plan: _ColumnPlan) -> str:
