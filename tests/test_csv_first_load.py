@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from smsconfirm_tui.store.mirror import Mirror
 from smsconfirm_tui.sync import csv_source, merge
 from smsconfirm_tui.sync.batches import BATCH_ROWS
-from smsconfirm_tui.sync.csv_source import CsvSource, _ColumnPlan, _is_sqlite_time, _TimeRewrites, mirror_time
+from smsconfirm_tui.sync.csv_source import CsvSource, _ColumnPlan, _TimeRewrites, mirror_time
+from smsconfirm_tui.sync.shape import is_mirror_time
 from smsconfirm_tui.sync.errors import MAX_SKIPPED_DETAILS, SyncCancelled, SyncError
 from smsconfirm_tui.sync.merge import merge_source
 from smsconfirm_tui.sync.shape import INVALID_TIME_MARK, normalise_time
@@ -557,7 +558,7 @@ def sqlite_accepts(text: str) -> bool:
 )
 def test_sqlite_time_cases(text, valid):
     assert sqlite_accepts(text) is valid
-    assert _is_sqlite_time(text) is valid
+    assert is_mirror_time(text) is valid
 
 
 @pytest.mark.parametrize("year", EARLY_YEARS)
@@ -566,13 +567,13 @@ def test_sqlite_time_early_years(year):
     for month in range(1, 13):
         for day in range(1, 32):
             text = f"{year}-{month:02d}-{day:02d} 10:00"
-            assert _is_sqlite_time(text) == sqlite_accepts(text), text
+            assert is_mirror_time(text) == sqlite_accepts(text), text
 
 
 @settings(max_examples=600, deadline=None)
 @given(text=iso_times() | st.text("0123456789-: T.Z+٣０", min_size=15, max_size=20) | st.just(""))
 def test_sqlite_time_matches_sqlite(text):
-    assert _is_sqlite_time(text) == sqlite_accepts(text)
+    assert is_mirror_time(text) == sqlite_accepts(text)
 
 
 # -- a failed load leaves the mirror as it was ---------------------------------

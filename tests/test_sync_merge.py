@@ -170,6 +170,10 @@ BAD_APPOINTMENTS = [
     (appointment("B5", "K1", ends_at="2026-12-07 25:00"), "end time '2026-12-07 25:00' is not a valid"),
     (appointment("B6", "K1", starts_at="07.12.2026"), "start time '07.12.2026' is not a valid"),
     (appointment("", "K1"), "empty id"),
+    # Quoted as SQLite's quote() does, as the SQL merge words it.
+    (appointment("B7", "K'9"), "unknown client 'K''9'"),
+    # A UTC offset: Python's fromisoformat would take it, SQLite's datetime() does not.
+    (appointment("B8", "K1", starts_at="2026-12-07 10:00+01"), "start time '2026-12-07 10:00+01' is not a valid"),
 ]
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from operator import itemgetter
 
 from smsconfirm_tui.sync.batches import (
@@ -26,7 +25,7 @@ from smsconfirm_tui.sync.batches import (
     drop_secondary_indexes,
 )
 from smsconfirm_tui.sync.errors import MAX_SKIPPED_DETAILS, SkippedRow, SyncError, SyncSummary, TableSummary
-from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, Source
+from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, Source, is_mirror_time, quote_text
 
 APPOINTMENT_STATES = frozenset({"booked", "cancelled", "done", "no_show"})
 COLUMNS = SOURCE_COLUMNS["appointments"]
@@ -156,15 +155,15 @@ class _Merger:
         if not row_id:
             return values, "empty id"
         if client_id not in self.clients:
-            return values, f"unknown client {client_id!r}"
+            return values, f"unknown client {quote_text(client_id)}"
         if salon_id not in self.salons:
-            return values, f"unknown salon {salon_id!r}"
-        if not _valid_time(starts_at):
-            return values, f"start time {starts_at!r} {TIME_HINT}"
-        if ends_at and not _valid_time(ends_at):
-            return values, f"end time {ends_at!r} {TIME_HINT}"
+            return values, f"unknown salon {quote_text(salon_id)}"
+        if not is_mirror_time(starts_at):
+            return values, f"start time {quote_text(starts_at)} {TIME_HINT}"
+        if ends_at and not is_mirror_time(ends_at):
+            return values, f"end time {quote_text(ends_at)} {TIME_HINT}"
         if status not in APPOINTMENT_STATES:
-            return values, f"status {status!r} is not one of {', '.join(sorted(APPOINTMENT_STATES))}"
+            return values, f"status {quote_text(status)} is not one of {', '.join(sorted(APPOINTMENT_STATES))}"
         # The mirror keeps times to the minute.
         return (row_id, client_id, salon_id, starts_at[:16], ends_at[:16], *values[5:]), None
 
@@ -247,17 +246,6 @@ def _text(value: object) -> str:
     if value.__class__ is str:
         return value  # type: ignore[return-value]
     return "" if value is None else str(value)
-
-
-def _valid_time(text: str) -> bool:
-    """Tell whether ``text`` is an existing local time ``YYYY-MM-DD HH:MM``, seconds allowed."""
-    if len(text) not in (16, 19) or text[10] != " " or text[4] != "-":
-        return False
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _line(value: object) -> int | None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from smsconfirm_tui.sync.appointments import APPOINTMENT_STATES, TIME_HINT
 from smsconfirm_tui.sync.batches import ProgressCallback, SyncProgress, check_cancelled, drop_secondary_indexes
 from smsconfirm_tui.sync.errors import MAX_SKIPPED_DETAILS, SkippedRow, SyncCancelled, SyncSummary, TableSummary
-from smsconfirm_tui.sync.shape import SOURCE_COLUMNS
+from smsconfirm_tui.sync.shape import SOURCE_COLUMNS, quote_text
 
 log = logging.getLogger(__name__)
 
@@ -374,7 +374,7 @@ def _orphaned_lines(connection: sqlite3.Connection) -> list[tuple[str, str]]:
     identical lines can be found here.
     """
     found = [
-        (row_id, f"unknown client {client_id!r}")
+        (row_id, f"unknown client {quote_text(client_id)}")
         for row_id, client_id in connection.execute(
             "SELECT id, client_id FROM main.appointments WHERE removed = 0 "
             "AND client_id IN (SELECT id FROM main.clients WHERE removed = 1)"
@@ -382,7 +382,7 @@ def _orphaned_lines(connection: sqlite3.Connection) -> list[tuple[str, str]]:
     ]
     if connection.execute("SELECT 1 FROM main.salons WHERE removed = 1 LIMIT 1").fetchone() is not None:
         found += [
-            (row_id, f"unknown salon {salon_id!r}")
+            (row_id, f"unknown salon {quote_text(salon_id)}")
             for row_id, salon_id in connection.execute(
                 "SELECT id, salon_id FROM main.appointments WHERE removed = 0 "
                 "AND salon_id IN (SELECT id FROM main.salons WHERE removed = 1) "

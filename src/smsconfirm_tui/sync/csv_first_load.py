@@ -23,7 +23,7 @@ from smsconfirm_tui.sync.appointments import APPOINTMENT_STATES, COLUMNS, TIME_H
 from smsconfirm_tui.sync.batches import ProgressCallback, SyncProgress, check_cancelled, drop_secondary_indexes
 from smsconfirm_tui.sync.csv_source import CsvSource, SkippedLines
 from smsconfirm_tui.sync.errors import SkippedRow, SyncSummary, TableSummary
-from smsconfirm_tui.sync.shape import INVALID_TIME_MARK
+from smsconfirm_tui.sync.shape import INVALID_TIME_MARK, quote_text
 
 log = logging.getLogger(__name__)
 
@@ -134,21 +134,16 @@ def _problem(row: tuple[object, ...], clients: set[str], salons: set[str]) -> st
     if not row_id:
         return "empty id"
     if client_id not in clients:
-        return f"unknown client {_quote(client_id)}"
+        return f"unknown client {quote_text(client_id)}"
     if salon_id not in salons:
-        return f"unknown salon {_quote(salon_id)}"
+        return f"unknown salon {quote_text(salon_id)}"
     if not starts_at or starts_at[-1] == INVALID_TIME_MARK:
-        return f"start time {_quote(_unmarked(starts_at))} {TIME_HINT}"
+        return f"start time {quote_text(_unmarked(starts_at))} {TIME_HINT}"
     if ends_at[-1:] == INVALID_TIME_MARK:
-        return f"end time {_quote(_unmarked(ends_at))} {TIME_HINT}"
+        return f"end time {quote_text(_unmarked(ends_at))} {TIME_HINT}"
     if status not in APPOINTMENT_STATES:
-        return f"status {_quote(status)} is not one of {_STATES}"
+        return f"status {quote_text(status)} is not one of {_STATES}"
     return None
-
-
-def _quote(text: str) -> str:
-    """Quote ``text`` as SQLite's quote() does."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _unmarked(text: str) -> str:

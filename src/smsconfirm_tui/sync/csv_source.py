@@ -20,7 +20,6 @@ import csv
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
 from itertools import islice, repeat
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,8 @@ from pathlib import Path
 from smsconfirm_tui.sync.batches import BATCH_ROWS, ProgressCallback, SyncProgress, check_cancelled
 from smsconfirm_tui.sync.errors import MAX_SKIPPED_DETAILS, SyncError
 from smsconfirm_tui.sync.shape import (
+    date_exists,
+    is_mirror_time,
     INVALID_TIME_MARK,
     LINE_KEY,
     PROBLEM_KEY,
@@ -420,7 +421,7 @@ class _Day:
             return cls("", False, False)
         iso = f"{text[6:10]}-{text[3:5]}-{text[0:2]}"
         ascii_digits = digits.isascii()
-        return cls(iso, ascii_digits, ascii_digits and _date_exists(iso))
+        return cls(iso, ascii_digits, ascii_digits and date_exists(iso))
 
 
 @dataclass(frozen=True)
@@ -458,61 +459,9 @@ def mirror_time(text: str) -> str:
     """
     if not text:
         return text
-    if _is_sqlite_time(text):
+    if is_mirror_time(text):
         return text[:16]
     return text + INVALID_TIME_MARK
-
-
-def _is_sqlite_time(text: str) -> bool:
-    """Tell whether ``text`` is ``YYYY-MM-DD HH:MM`` or ``YYYY-MM-DD HH:MM:SS`` of an existing day and time."""
-    if len(text) == 16:
-        digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16]
-    elif len(text) == 19 and text[16] == ":":
-        digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
-        if text[17:19] >= "60":
-            return False
-    else:
-        return False
-    return (
-        text[4] == "-"
-        and text[7] == "-"
-        and text[10] == " "
-        and text[13] == ":"
-        and digits.isascii()
-        and digits.isdigit()
-        and text[11:13] < "24"
-        and text[14:16] < "60"
-        and _date_exists(text[0:10])
-    )
-
-
-@lru_cache(maxsize=4096)
-def _date_exists(text: str) -> bool:
-    """Tell whether SQLite keeps ``YYYY-MM-DD`` (digits) as it is: a day of the proleptic Gregorian calendar.
-
-    Before 0400-03-01, SQLite's conversion from a Julian day number back to
-    a date truncates a negative quotient and is off on some days. SQLite
-    3.40.1 turns 0300-03-01 into 0300-02-29, so it keeps 0300-02-29 and
-    not 0300-03-01. For those years SQLite itself decides.
-    """
-    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
-    if not 1 <= month <= 12 or day < 1:
-        return False
-    if year <= 400:
-        return _sqlite_keeps_date(text)
-    if month == 2:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        return day <= (29 if leap else 28)
-    return day <= (30 if month in (4, 6, 9, 11) else 31)
-
-
-def _sqlite_keeps_date(text: str) -> bool:
-    # A connection of its own, because the reader may run in another thread than the mirror's.
-    connection = sqlite3.connect(":memory:")
-    try:
-        return connection.execute("SELECT date(?1, '+0 days') IS ?1", (text,)).fetchone()[0] == 1
-    finally:
-        connection.close()
 
 
 def _time_value(fields: list[str], plan: _ColumnPlan) -> str:

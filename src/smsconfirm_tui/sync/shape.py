@@ -8,9 +8,11 @@ A source yields one dict per row with exactly the columns in
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Protocol
 
 from smsconfirm_tui.domain.calendar import ZURICH
@@ -152,3 +154,64 @@ def to_text(value: object) -> object:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return str(value)
+
+
+def is_mirror_time(text: str) -> bool:
+    """Tell whether ``text`` is ``YYYY-MM-DD HH:MM`` or ``YYYY-MM-DD HH:MM:SS`` of an existing day and time.
+
+    This is the check that the SQL merge makes with SQLite's ``datetime()``
+    (attached.py), so that every sync path skips the same lines.
+    """
+    if len(text) == 16:
+        digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16]
+    elif len(text) == 19 and text[16] == ":":
+        digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
+        if text[17:19] >= "60":
+            return False
+    else:
+        return False
+    return (
+        text[4] == "-"
+        and text[7] == "-"
+        and text[10] == " "
+        and text[13] == ":"
+        and digits.isascii()
+        and digits.isdigit()
+        and text[11:13] < "24"
+        and text[14:16] < "60"
+        and date_exists(text[0:10])
+    )
+
+
+@lru_cache(maxsize=4096)
+def date_exists(text: str) -> bool:
+    """Tell whether SQLite keeps ``YYYY-MM-DD`` (digits) as it is: a day of the proleptic Gregorian calendar.
+
+    Before 0400-03-01, SQLite's conversion from a Julian day number back to
+    a date truncates a negative quotient and is off on some days. SQLite
+    3.40.1 turns 0300-03-01 into 0300-02-29, so it keeps 0300-02-29 and
+    not 0300-03-01. For those years SQLite itself decides.
+    """
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    if year <= 400:
+        return _sqlite_keeps_date(text)
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return day <= (29 if leap else 28)
+    return day <= (30 if month in (4, 6, 9, 11) else 31)
+
+
+def _sqlite_keeps_date(text: str) -> bool:
+    # A connection of its own, because the reader may run in another thread than the mirror's.
+    connection = sqlite3.connect(":memory:")
+    try:
+        return connection.execute("SELECT date(?1, '+0 days') IS ?1", (text,)).fetchone()[0] == 1
+    finally:
+        connection.close()
+
+
+def quote_text(text: str) -> str:
+    """Quote ``text`` for a message as SQLite's quote() does, so that every sync path words skips alike."""
+    return "'" + text.replace("'", "''") + "'"
