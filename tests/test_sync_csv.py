@@ -176,6 +176,14 @@ def test_wrong_encoding_names_the_line(tmp_path):
         CsvSource(files, MAPPING)
 
 
+def test_wrong_encoding_names_first_undefined_byte(tmp_path):
+    files = write_exports(tmp_path)
+    lines = b"A8;K1;S1;07.12.2026;10:00;;F\x9drben;A;booked;\r\nA9;K1;S1;07.12.2026;11:00;;F\x81rben;A;booked;\r\n"
+    files["appointments"].write_bytes(APPOINTMENTS.encode("cp1252") + lines)
+    with pytest.raises(SyncError, match=r"appointments.csv: line 4 has the byte 0x9D"):
+        CsvSource(files, MAPPING)
+
+
 def test_configured_utf8_rejects_cp1252(tmp_path):
     files = write_exports(tmp_path, encoding="cp1252")
     with pytest.raises(SyncError, match=r'clients.csv: line 1 is not valid UTF-8.*source.encoding = "cp1252"'):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice, repeat
@@ -47,7 +46,7 @@ DELIMITERS = (";", ",", "\t")
 MINUTE_COLUMNS = frozenset({"starts_at", "ends_at"})
 
 # Bytes that Windows-1252 leaves undefined: a file with them is not Windows-1252.
-_CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 _UTF16_AND_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -494,6 +493,15 @@ def _detect_delimiter(line: str, path: Path) -> str:
     return best
 
 
+def _first_of(chunk: bytes, needles: tuple[bytes, ...]) -> int | None:
+    """Return the first position of any of the single bytes ``needles`` in ``chunk``, or None.
+
+    bytes.find per byte is several times faster than a regex character class here.
+    """
+    positions = [position for needle in needles if (position := chunk.find(needle)) >= 0]
+    return min(positions) if positions else None
+
+
 def _scan_encoding(path: Path, configured: str | None) -> str:
     """Return the Python codec to read ``path`` with, after checking every byte of it.
 
@@ -532,10 +540,10 @@ def _scan_encoding(path: Path, configured: str | None) -> str:
                     utf8_ok = False
                     utf8_problem_line = lines_before + chunk[: max(error.start, 0)].count(b"\n") + 1
             if cp1252_problem is None:
-                found = _CP1252_UNDEFINED.search(chunk)
+                found = _first_of(chunk, _CP1252_UNDEFINED)
                 if found is not None:
-                    line = lines_before + chunk[: found.start()].count(b"\n") + 1
-                    cp1252_problem = (line, chunk[found.start()])
+                    line = lines_before + chunk[:found].count(b"\n") + 1
+                    cp1252_problem = (line, chunk[found])
             lines_before += chunk.count(b"\n")
         if utf8_ok:
             try:
