@@ -411,19 +411,24 @@ def _merge_clients(mirror: Mirror, summary: SyncSummary, now: datetime, actor: s
     batch: list[tuple[object, ...]] = []
     cursor = connection.execute("SELECT * FROM temp.client_changes")
     names = [description[0] for description in cursor.description]
+    # The new values come first in each record, so a new client needs no dict.
+    assert tuple(names[: len(columns)]) == columns
+    old_id, mobile, home, work = (names.index(name) for name in ("old_id", "mobile_phone", "home_phone", "work_phone"))
     for record in cursor:
-        row = dict(zip(names, record))
-        values = [row[column] for column in columns]
-        if row["old_id"] is None:
+        if record[old_id] is None:
             counts.new += 1
-            phone = _phone_values(row)
+            batch.append((*record[: len(columns)], *_phone_values(record[mobile], record[home], record[work]), 0))
         else:
+            row = dict(zip(names, record))
             counts.changed += 1
             if row["has_edit"]:
                 _resolve_profile_conflict(mirror, row, now, actor)
-            same_numbers = all(row[column] == row[f"old_{column}"] for column in ("mobile_phone", "home_phone", "work_phone"))
-            phone = [row[f"old_{column}"] for column in PHONE_COLUMNS] if same_numbers else _phone_values(row)
-        batch.append((*values, *phone, 0))
+            numbers = (row["mobile_phone"], row["home_phone"], row["work_phone"])
+            if numbers == (row["old_mobile_phone"], row["old_home_phone"], row["old_work_phone"]):
+                phone = [row[f"old_{column}"] for column in PHONE_COLUMNS]
+            else:
+                phone = _phone_values(*numbers)
+            batch.append((*record[: len(columns)], *phone, 0))
         if len(batch) >= BATCH_ROWS:
             connection.executemany(upsert, batch)
             batch.clear()
@@ -436,9 +441,9 @@ def _merge_clients(mirror: Mirror, summary: SyncSummary, now: datetime, actor: s
     return counts
 
 
-def _phone_values(row: dict[str, object]) -> list[object]:
+def _phone_values(mobile: str, home: str, work: str) -> list[object]:
     """Return the PHONE_COLUMNS values: the number chosen for SMS and what is wrong with the others."""
-    choice = choose_mobile(str(row["mobile_phone"]), str(row["home_phone"]), str(row["work_phone"]))
+    choice = choose_mobile(str(mobile), str(home), str(work))
     number = choice.number
     return [
         number.e164 if number else None,
