@@ -138,6 +138,54 @@ def test_bad_lines_skipped_with_line(mirror, tmp_path):
     assert summary.tables["appointments"].new == 2
 
 
+MORE_APPOINTMENTS = (
+    "A3;K1;S1;09.12.2026;10:00;10:45;Färben;Anna;booked;01.11.2026 10:00:00\n"
+    "A4;K2;S1;10.12.2026;11:00;11:30;Schneiden;Anna;booked;01.11.2026 10:00:00\n"
+    "A5;K1;S1;11.12.2026;12:00;12:30;Schneiden;Anna;booked;01.11.2026 10:00:00\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("broken_line", "message"),
+    [
+        # The quote opens a field and the file ends before it closes.
+        ('A3;K1;S1;09.12.2026;10:00;10:45;"Färben;Anna;booked;01.11.2026 10:00:00\n',
+         r"line 4 opens a quoted field with a quote \(\"\) that is never closed"),
+        # A second stray quote closes it two lines later.
+        ('A3;K1;S1;09.12.2026;10:00;10:45;"Färben;Anna;booked;01.11.2026 10:00:00\n'
+         'A4;K2;S1;10.12.2026;11:00;11:30;Schneiden;Anna;booked;01.11.2026 10:00:00\n'
+         'A5;K1;S1;11.12.2026;12:00;12:30;Schneiden";Anna;booked;01.11.2026 10:00:00\n',
+         r"lines 4 to 6 read as one line, because a quote"),
+    ],
+    ids=["never-closed", "closed-lines-later"],
+)
+@pytest.mark.parametrize("first_load", [True, False], ids=["first-sync", "resync"])
+def test_stray_quote_fails_sync(mirror, tmp_path, broken_line, message, first_load):
+    if not first_load:
+        good = tmp_path / "good"
+        good.mkdir()
+        sync_csv(mirror, write_exports(good, texts={"salons": SALONS, "clients": CLIENTS,
+                                                     "appointments": APPOINTMENTS + MORE_APPOINTMENTS}))
+    before = mirror_snapshot(mirror)
+    appointments = APPOINTMENTS + broken_line + ("" if broken_line.count("\n") > 1 else MORE_APPOINTMENTS[
+        MORE_APPOINTMENTS.index("A4"):])
+    files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
+
+    with pytest.raises(SyncError, match=message):
+        sync_csv(mirror, files)
+    assert mirror_snapshot(mirror) == before
+
+
+def test_quoted_line_break_in_short_line_is_skipped(mirror, tmp_path):
+    appointments = APPOINTMENTS + '"A3\nmit Umbruch";K1;S1\n' + MORE_APPOINTMENTS[MORE_APPOINTMENTS.index("A4"):]
+    files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
+
+    summary = sync_csv(mirror, files)
+
+    assert [(row.row_id, row.line) for row in summary.skipped] == [("A3\r\nmit Umbruch", 5)]
+    assert summary.tables["appointments"].new == 4
+
+
 def test_missing_header_names_file_and_column(mirror, tmp_path):
     sync_csv(mirror, write_exports(tmp_path))
     before = mirror_snapshot(mirror)

@@ -100,7 +100,7 @@ class CsvSource:
         if not first_line.strip():
             raise SyncError(f"{path}: line 1 is empty: the export must start with a header line of column names")
         delimiter = self.delimiter or _detect_delimiter(first_line, path)
-        header = next(csv.reader([first_line], delimiter=delimiter))
+        header = next(csv.reader([first_line], delimiter=delimiter, strict=True))
         self._plan(table, path, header)
         return delimiter
 
@@ -187,27 +187,34 @@ class CsvSource:
         path = self.files[table]
         encoding, delimiter = self._formats[table]
         with _open_text(path, encoding) as stream:
-            reader = csv.reader(stream, delimiter=delimiter)
+            reader = csv.reader(stream, delimiter=delimiter, strict=True)
             try:
                 header = next(reader, None)
                 if header is None:
                     raise SyncError(f"{path}: the file is empty: the export must start with a header line")
-                yield from _normalised_batches(reader, self._plan(table, path, header), len(header), skipped)
+                plans = self._plan(table, path, header)
+                yield from _normalised_batches(reader, plans, len(header), delimiter, skipped)
+            except _QuoteSpan as span:
+                raise span.error(path) from None
             except (UnicodeDecodeError, csv.Error) as error:
-                raise _read_error(path, encoding, reader.line_num, error) from error
+                raise _read_error(path, encoding, delimiter, reader.line_num, error) from error
 
     def rows(self, table: str) -> Iterator[dict[str, object]]:
         path = self.files[table]
         encoding, delimiter = self._formats[table]
         with _open_text(path, encoding) as stream:
-            reader = csv.reader(stream, delimiter=delimiter)
+            reader = csv.reader(stream, delimiter=delimiter, strict=True)
             try:
                 header = next(reader)
                 plans = self._plan(table, path, header)
                 width = len(header)
                 simple = [(plan.column, plan.position) for plan in plans if plan.time_required is None]
                 timed = [plan for plan in plans if plan.time_required is not None]
+                line_before = reader.line_num
                 for fields in reader:
+                    if reader.line_num - line_before > 1:
+                        _check_quote_span(fields, reader.line_num, delimiter, width)
+                    line_before = reader.line_num
                     if not fields or (len(fields) == 1 and not fields[0].strip()):
                         continue  # blank line
                     row: dict[str, object] = {LINE_KEY: reader.line_num}
@@ -222,18 +229,73 @@ class CsvSource:
                     for plan in timed:
                         row[plan.column] = _time_value(fields, plan)
                     yield row
+            except _QuoteSpan as span:
+                raise span.error(path) from None
             except (UnicodeDecodeError, csv.Error) as error:
-                raise _read_error(path, encoding, reader.line_num, error) from error
+                raise _read_error(path, encoding, delimiter, reader.line_num, error) from error
 
 
-def _read_error(path: Path, encoding: str, line_num: int, error: UnicodeDecodeError | csv.Error) -> SyncError:
+def _read_error(
+    path: Path, encoding: str, delimiter: str, line_num: int, error: UnicodeDecodeError | csv.Error
+) -> SyncError:
     """Describe a file that cannot be read at ``line_num``, naming the line and the fix."""
     if isinstance(error, UnicodeDecodeError):
         return SyncError(
             f"{path}: line {line_num + 1} cannot be read as {encoding}: {error.reason}; "
             "set source.encoding in the config to the export's encoding"
         )
+    if str(error) == "unexpected end of data":
+        start = _last_record_start(path, encoding, delimiter)
+        return SyncError(
+            f"{path}: line {start} opens a quoted field with a quote (\") that is never closed, so the rest "
+            "of the file would be read as one value; correct or remove that quote in the export"
+        )
     return SyncError(f"{path}: line {line_num} is not valid CSV: {error}; check the export settings")
+
+
+def _last_record_start(path: Path, encoding: str, delimiter: str) -> int:
+    """Return the line on which the file's last record starts, reading it as leniently as Excel would."""
+    start = 1
+    with _open_text(path, encoding) as stream:
+        reader = csv.reader(stream, delimiter=delimiter)
+        line_before = 0
+        for _ in reader:
+            start = line_before + 1
+            line_before = reader.line_num
+    return start
+
+
+def _line_breaks(record: list[str]) -> int:
+    """Count the line ends inside a record's quoted fields: "\\r\\n", "\\r" and "\\n" each end a line."""
+    return sum(field.count("\r") + field.count("\n") - field.count("\r\n") for field in record)
+
+
+class _QuoteSpan(Exception):
+    """A record with the wrong number of fields that spans lines: a quote opened a field and closed it much later."""
+
+    def __init__(self, start: int, end: int) -> None:
+        super().__init__(start, end)
+        self.start = start
+        self.end = end
+
+    def error(self, path: Path) -> SyncError:
+        return SyncError(
+            f"{path}: lines {self.start} to {self.end} read as one line, because a quote (\") opens a field on "
+            f"line {self.start} and the next quote closes it on line {self.end}; correct the quotes in the export"
+        )
+
+
+def _check_quote_span(record: list[str], line: int, delimiter: str, width: int) -> None:
+    """Raise _QuoteSpan for a record with a field that holds line breaks and a whole line's worth of separators.
+
+    Such a field is most likely other lines of the file, swallowed between
+    two stray quotes, whatever the record's width. Skipping or importing it
+    would hide those lines, and the sync would mark their appointments as
+    removed.
+    """
+    for field in record:
+        if ("\n" in field or "\r" in field) and field.count(delimiter) >= width - 1:
+            raise _QuoteSpan(line - _line_breaks(record), line)
 
 
 # -- staging ------------------------------------------------------------------
@@ -263,7 +325,7 @@ class SkippedLines:
 
 
 def _normalised_batches(
-    reader, plans: list[_ColumnPlan], width: int, skipped: SkippedLines | None
+    reader, plans: list[_ColumnPlan], width: int, delimiter: str, skipped: SkippedLines | None
 ) -> Iterator[list[tuple[object, ...]]]:
     """Yield lists of up to BATCH_ROWS tuples (line, *values, problem), the values as ``rows`` gives them.
 
@@ -284,6 +346,9 @@ def _normalised_batches(
     while records := list(islice(reader, BATCH_ROWS)):
         lines = _record_lines(records, line_before, reader.line_num)
         line_before = reader.line_num
+        if not isinstance(lines, range):
+            for record, line in zip(records, lines):
+                _check_quote_span(record, line, delimiter, width)
         problems: list[str | None] | None = None
         if any(len(record) != width for record in records):
             records, lines, problems = _fix_widths(records, lines, width, id_position, skipped)
@@ -305,7 +370,7 @@ def _record_lines(records: list[list[str]], line_before: int, line_after: int) -
     lines: list[int] = []
     line = line_before
     for record in records:
-        line += 1 + sum(field.count("\r") + field.count("\n") - field.count("\r\n") for field in record)
+        line += 1 + _line_breaks(record)
         lines.append(line)
     return lines
 
