@@ -63,6 +63,10 @@ def test_csv_source_with_mapping():
         ({"kind": "csv", "files": {"salons": "a", "clients": "b", "appointments": "c"}, "encoding": "latin-1"},
          "source.encoding = 'latin-1' is not supported"),
         ({"kind": "sqlite", "path": "a", "url": "x"}, "unknown key source.url"),
+        ({"kind": "csv", "files": {"salons": "a", "clients": "b", "appointments": "c"},
+          "columns": {"appointments": {"id": ""}}}, 'source.columns.appointments.id = "" leaves a column empty'),
+        ({"kind": "csv", "files": {"salons": "a", "clients": "b", "appointments": "c"},
+          "columns": {"appointments": {"starts_at": ""}}}, 'source.columns.appointments.starts_at = "" leaves'),
     ],
 )
 def test_bad_source_rejected(source, message):

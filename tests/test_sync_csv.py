@@ -176,6 +176,21 @@ def test_stray_quote_fails_sync(mirror, tmp_path, broken_line, message, first_lo
     assert mirror_snapshot(mirror) == before
 
 
+@pytest.mark.parametrize("table", ["salons", "clients", "appointments"])
+def test_export_without_rows_fails_sync(mirror, tmp_path, table):
+    sync_csv(mirror, write_exports(tmp_path))
+    before = mirror_snapshot(mirror)
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    texts = {"salons": SALONS, "clients": CLIENTS, "appointments": APPOINTMENTS}
+    texts[table] = texts[table].split("\n", 1)[0] + "\n"  # the header only, as a cut-off export
+
+    rows = 1 if table == "salons" else 2
+    with pytest.raises(SyncError, match=f"the source has no usable {table} rows .* would mark all {rows} {table}"):
+        sync_csv(mirror, write_exports(cut, texts=texts))
+    assert mirror_snapshot(mirror) == before
+
+
 def test_quoted_line_break_in_short_line_is_skipped(mirror, tmp_path):
     appointments = APPOINTMENTS + '"A3\nmit Umbruch";K1;S1\n' + MORE_APPOINTMENTS[MORE_APPOINTMENTS.index("A4"):]
     files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})

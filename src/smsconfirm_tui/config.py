@@ -398,13 +398,18 @@ def _parse_csv_source(value: dict[str, Any], path: Path) -> SourceConfig:
 
 
 def _parse_column_mapping(table: str, values: Any, path: Path) -> dict[str, str | tuple[str, str]]:
-    from smsconfirm_tui.sync.shape import SOURCE_COLUMNS, SPLIT_COLUMNS
+    from smsconfirm_tui.sync.shape import REQUIRED_COLUMNS, SOURCE_COLUMNS, SPLIT_COLUMNS
 
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: [source.columns.{table}] must map column names to export headers")
     _reject_unknown(values, set(SOURCE_COLUMNS[table]), path, f"source.columns.{table}.")
     mapping: dict[str, str | tuple[str, str]] = {}
     for column, header in values.items():
+        if header == "" and column in REQUIRED_COLUMNS.get(table, ()):
+            raise ConfigError(
+                f"{path}: source.columns.{table}.{column} = \"\" leaves a column empty that every row needs; "
+                "set it to the export's header"
+            )
         if isinstance(header, str):
             mapping[column] = header
         elif (

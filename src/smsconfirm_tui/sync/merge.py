@@ -126,6 +126,8 @@ def merge_source(
                 if appointments is None:
                     appointments = merge_appointments(connection, source, summary, progress, is_cancelled)
                 summary.add("appointments", appointments)
+                for table in SOURCE_TABLES:
+                    _check_not_emptied(source, table, summary.tables[table])
                 mirror.set_meta("last_sync_at", now.isoformat(timespec="seconds"))
         finally:
             for table in STAGED_TABLES:
@@ -225,6 +227,20 @@ def _merge_csv_appointments(
     return merge_attached_appointments(
         connection, summary, progress, is_cancelled, relation="temp.stage_appointments", staged=True
     )
+
+
+def _check_not_emptied(source: Source, table: str, counts: TableSummary) -> None:
+    """Raise SyncError when the source gave no usable row of a table that the mirror has rows of.
+
+    An export cut off after its header, or a mapping that leaves every id
+    empty, would otherwise mark every client or appointment as removed.
+    """
+    if counts.removed and not (counts.new or counts.changed or counts.unchanged):
+        raise SyncError(
+            f"{source.describe()}: the source has no usable {table} rows ({counts.skipped} skipped), so this sync "
+            f"would mark all {counts.removed} {table} of the mirror as removed; nothing was changed. "
+            "Check that the export or query is complete and sync again"
+        )
 
 
 def _has_no_appointments(connection: sqlite3.Connection) -> bool:

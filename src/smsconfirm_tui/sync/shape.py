@@ -46,6 +46,13 @@ SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Columns without which a row is skipped: a CSV mapping may not leave them empty.
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "salons": ("id",),
+    "clients": ("id",),
+    "appointments": ("id", "client_id", "salon_id", "starts_at"),
+}
+
 # Optional keys of a source row: the line number in the source file (for
 # messages) and a reason to skip the row that the source found itself.
 LINE_KEY = "_line"
