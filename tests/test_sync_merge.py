@@ -135,6 +135,32 @@ def test_local_edit_newer_than_source_wins(mirror, tmp_path):
     assert entry["new_value"] == "local (0, 4, 'de')"
 
 
+@pytest.mark.parametrize("updated_at", ["kein Datum", "05.12.26 10:00", "2026-12-32 10:00:00", ""])
+def test_invalid_source_change_time_keeps_edit(mirror, tmp_path, updated_at):
+    data = SalonData()
+    sync(mirror, data, tmp_path)
+    save_profile(mirror, "K1", sms_on=False, lead_days=4, language="de", actor="anna", now=NOW)
+    data.clients[0].update(confirm_days=5, updated_at=updated_at)
+    sync(mirror, data, tmp_path, now=NOW + timedelta(hours=1))
+
+    profile = mirror.client("K1")
+    assert (profile.sms_on, profile.lead_days) == (False, 4)
+    entry = mirror.audit_entries("K1")[-1]
+    assert entry["action"] == "sync_profile_kept"
+    assert "is not a valid date and time" in entry["detail"]
+
+
+def test_source_change_as_date_after_edit_wins(mirror, tmp_path):
+    data = SalonData()
+    sync(mirror, data, tmp_path)
+    save_profile(mirror, "K1", sms_on=False, lead_days=4, language="de", actor="anna", now=NOW)
+    data.clients[0].update(confirm_days=5, updated_at="2026-12-05")  # a date column, after the edit
+    sync(mirror, data, tmp_path, now=NOW + timedelta(days=1))
+
+    assert mirror.client("K1").lead_days == 5
+    assert mirror.audit_entries("K1")[-1]["action"] == "sync_profile_replaced"
+
+
 def test_source_change_after_edit_wins(mirror, tmp_path):
     data = SalonData()
     sync(mirror, data, tmp_path)

@@ -53,7 +53,7 @@ from smsconfirm_tui.sync.batches import (
 from smsconfirm_tui.sync.csv_first_load import load_first_appointments
 from smsconfirm_tui.sync.csv_source import CsvSource
 from smsconfirm_tui.sync.salon_db import SqliteSource
-from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, SOURCE_TABLES, Source
+from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, SOURCE_TABLES, Source, is_mirror_time
 
 __all__ = ["SyncProgress", "merge_source"]
 
@@ -473,6 +473,19 @@ def _phone_values(mobile: str, home: str, work: str) -> list[object]:
     ]
 
 
+def _change_time(text: str) -> str | None:
+    """Return a source's ``updated_at`` as ``YYYY-MM-DD HH:MM[:SS]``, comparable with a local edit's time; None if invalid.
+
+    A change time that is not a valid time must never beat a local edit,
+    because as text it compares in any order.
+    """
+    if is_mirror_time(text):
+        return text
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and is_mirror_time(f"{text} 00:00"):
+        return f"{text} 00:00:00"  # a date alone, from a SQL date column
+    return None
+
+
 def _resolve_profile_conflict(mirror: Mirror, row: dict[str, object], now: datetime, actor: str) -> None:
     """Let the later of a local profile edit and a source change win, and log both values."""
     client_id = str(row["id"])
@@ -487,7 +500,15 @@ def _resolve_profile_conflict(mirror: Mirror, row: dict[str, object], now: datet
     if old_profile == source_profile:
         return  # the source changed other fields, so the local edit is kept
     local_profile = tuple(edit)[:3]
-    if str(row["updated_at"]) <= edit["edited_at"]:
+    changed_at = _change_time(str(row["updated_at"]))
+    if changed_at is None or changed_at <= edit["edited_at"]:
+        if changed_at is None:
+            detail = (
+                f"the source's change time {row['updated_at']!r} is not a valid date and time, "
+                f"so the local edit of {edit['edited_at']} is kept"
+            )
+        else:
+            detail = f"the local edit of {edit['edited_at']} is newer than the source's change of {row['updated_at']}"
         mirror.add_audit(
             at=now,
             actor=actor,
@@ -495,7 +516,7 @@ def _resolve_profile_conflict(mirror: Mirror, row: dict[str, object], now: datet
             client_id=client_id,
             old_value=f"source {source_profile}",
             new_value=f"local {local_profile}",
-            detail=f"the local edit of {edit['edited_at']} is newer than the source's change of {row['updated_at']}",
+            detail=detail,
         )
         return
     mirror.connection.execute("DELETE FROM profile_edits WHERE client_id = ?", (client_id,))
