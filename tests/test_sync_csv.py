@@ -191,6 +191,26 @@ def test_export_without_rows_fails_sync(mirror, tmp_path, table):
     assert mirror_snapshot(mirror) == before
 
 
+@pytest.mark.parametrize("first_load", [True, False], ids=["first-sync", "resync"])
+def test_split_columns_with_empty_time(mirror, tmp_path, first_load):
+    if not first_load:
+        sync_csv(mirror, write_exports(tmp_path))
+    appointments = APPOINTMENTS + (
+        "A3;K1;S1;09.12.2026;10:00;;Färben;Anna;booked;01.11.2026 10:00:00\n"
+        "A4;K2;S1;10.12.2026;;11:30;Schneiden;Anna;booked;01.11.2026 10:00:00\n"
+    )
+    folder = tmp_path / "empty-times"
+    folder.mkdir()
+    files = write_exports(folder, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
+
+    summary = sync_csv(mirror, files)
+
+    row = mirror.connection.execute("SELECT starts_at, ends_at FROM appointments WHERE id = 'A3'").fetchone()
+    assert tuple(row) == ("2026-12-09 10:00", "")
+    assert [(skip.row_id, skip.line) for skip in summary.skipped] == [("A4", 5)]
+    assert summary.skipped[0].reason.startswith("start time '' is not a valid date and time")
+
+
 def test_quoted_line_break_in_short_line_is_skipped(mirror, tmp_path):
     appointments = APPOINTMENTS + '"A3\nmit Umbruch";K1;S1\n' + MORE_APPOINTMENTS[MORE_APPOINTMENTS.index("A4"):]
     files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})

@@ -453,8 +453,7 @@ class _TimeRewrites(dict):
 
     def _rewrite(self, key: str | tuple[str, str]) -> str:
         if isinstance(key, tuple):
-            date, time = key
-            text = f"{date} {time}" if time else date
+            text = _join_date_and_time(*key, time_required=self.time_required)
         else:
             text = key
         if len(text) == 16 or len(text) == 19:
@@ -528,13 +527,23 @@ def mirror_time(text: str) -> str:
     return text + INVALID_TIME_MARK
 
 
+def _join_date_and_time(date: str, time: str, *, time_required: bool) -> str:
+    """Join a split date and time field; an empty time field where a time is required gives an empty value.
+
+    So an empty end time means no end time, and an empty start time is
+    reported as such, not as a date without a time.
+    """
+    if time:
+        return f"{date} {time}"
+    return "" if time_required else date
+
+
 def _time_value(fields: list[str], plan: _ColumnPlan) -> str:
     if plan.position is None:
         return ""
     text = fields[plan.position].strip()
     if plan.time_position is not None:
-        time = fields[plan.time_position].strip()
-        text = f"{text} {time}" if time else text
+        text = _join_date_and_time(text, fields[plan.time_position].strip(), time_required=bool(plan.time_required))
     if not text:
         return ""
     return normalise_time(text, time_required=bool(plan.time_required))
