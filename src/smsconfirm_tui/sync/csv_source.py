@@ -562,7 +562,7 @@ def _detect_delimiter(line: str, path: Path) -> str:
     if counts[best] == 0:
         raise SyncError(
             f"{path}: the header (line 1) has no ';', ',' or tab between column names; "
-            "set source.delimiter in the config"
+            "export the file with one of these as the separator"
         )
     return best
 
