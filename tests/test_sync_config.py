@@ -66,12 +66,21 @@ def test_csv_source_with_mapping():
         ({"kind": "csv", "files": {"salons": "a", "clients": "b", "appointments": "c"},
           "columns": {"appointments": {"id": ""}}}, 'source.columns.appointments.id = "" leaves a column empty'),
         ({"kind": "csv", "files": {"salons": "a", "clients": "b", "appointments": "c"},
+          "status": {"gebucht": "gebucht"}}, "source.status.gebucht = 'gebucht' is not a status: use one of booked"),
+        ({"kind": "csv", "files": {"salons": "a", "clients": "b", "appointments": "c"},
           "columns": {"appointments": {"starts_at": ""}}}, 'source.columns.appointments.starts_at = "" leaves'),
     ],
 )
 def test_bad_source_rejected(source, message):
     with pytest.raises(ConfigError, match=message):
         parse({"source": source})
+
+
+def test_csv_status_words():
+    config = parse({"source": {"kind": "csv", "files": {"salons": "a", "clients": "b", "appointments": "c"},
+                               "status": {"Gebucht": "booked", "Nicht erschienen": "no_show"}}})
+
+    assert config.source.statuses == {"gebucht": "booked", "nicht erschienen": "no_show"}
 
 
 def test_sync_max_age_hours():

@@ -211,6 +211,36 @@ def test_split_columns_with_empty_time(mirror, tmp_path, first_load):
     assert summary.skipped[0].reason.startswith("start time '' is not a valid date and time")
 
 
+GERMAN_STATUSES = {"gebucht": "booked", "storniert": "cancelled", "erledigt": "done", "nicht erschienen": "no_show"}
+
+
+@pytest.mark.parametrize("first_load", [True, False], ids=["first-sync", "resync"])
+@pytest.mark.parametrize("repeated_id", [False, True], ids=["unique", "repeated-id"])
+def test_status_words_of_export_mapped(mirror, tmp_path, first_load, repeated_id):
+    if not first_load:
+        sync_csv(mirror, write_exports(tmp_path))
+    appointments = APPOINTMENTS.replace(";booked;", ";Gebucht;", 1) + (
+        "A3;K1;S1;09.12.2026;10:00;10:45;Färben;Anna; storniert ;01.11.2026 10:00:00\n"
+        "A4;K2;S1;10.12.2026;11:00;11:30;Schneiden;Anna;Nicht erschienen;01.11.2026 10:00:00\n"
+        "A5;K2;S1;10.12.2026;12:00;12:30;Schneiden;Anna;verschoben;01.11.2026 10:00:00\n"
+    )
+    if repeated_id:  # merged by the streaming path
+        appointments += "A3;K1;S1;09.12.2026;10:00;10:45;Färben;Anna;erledigt;01.11.2026 10:00:00\n"
+    folder = tmp_path / "statuses"
+    folder.mkdir()
+    files = write_exports(folder, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
+
+    summary = sync_csv(mirror, files, statuses=GERMAN_STATUSES)
+
+    states = dict(mirror.connection.execute("SELECT id, status FROM appointments").fetchall())
+    assert states["A1"] == "booked"
+    assert states["A3"] == "cancelled"
+    assert states["A4"] == "no_show"
+    assert "A5" not in states
+    reasons = {row.row_id: row.reason for row in summary.skipped}
+    assert reasons["A5"].startswith("status 'verschoben' is not one of")
+
+
 def test_quoted_line_break_in_short_line_is_skipped(mirror, tmp_path):
     appointments = APPOINTMENTS + '"A3\nmit Umbruch";K1;S1\n' + MORE_APPOINTMENTS[MORE_APPOINTMENTS.index("A4"):]
     files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})

@@ -105,6 +105,7 @@ class SourceConfig:
     columns: dict[str, dict[str, str | tuple[str, str]]] = field(default_factory=dict)
     delimiter: str | None = None  # csv: None detects ";", "," or tab from the header line
     encoding: str | None = None  # csv: None detects UTF-8 (with or without BOM) or Windows-1252
+    statuses: dict[str, str] = field(default_factory=dict)  # csv: the export's status word (lower case) -> status
 
 
 @dataclass(frozen=True)
@@ -321,7 +322,7 @@ def parse_source(value: Any, path: Path) -> SourceConfig | None:
         return SourceConfig(kind="sqlite", path=path.parent / value)
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: source must be a file name or a [source] table")
-    _reject_unknown(value, {"kind", "path", "url", "queries", "files", "columns", "delimiter", "encoding"},
+    _reject_unknown(value, {"kind", "path", "url", "queries", "files", "columns", "delimiter", "encoding", "status"},
                     path, "source.")
     kind = value.get("kind", "sqlite")
     if kind not in SOURCE_KINDS:
@@ -362,7 +363,7 @@ def _parse_sql_source(value: dict[str, Any], path: Path) -> SourceConfig:
 
 
 def _parse_csv_source(value: dict[str, Any], path: Path) -> SourceConfig:
-    _reject_unknown(value, {"kind", "files", "columns", "delimiter", "encoding"}, path, "source.")
+    _reject_unknown(value, {"kind", "files", "columns", "delimiter", "encoding", "status"}, path, "source.")
     files = value.get("files", {})
     if not isinstance(files, dict):
         raise ConfigError(f"{path}: [source.files] must map salons, clients and appointments to a CSV file")
@@ -394,7 +395,25 @@ def _parse_csv_source(value: dict[str, Any], path: Path) -> SourceConfig:
         columns=mapping,
         delimiter=delimiter,
         encoding=encoding,
+        statuses=_parse_statuses(value.get("status", {}), path),
     )
+
+
+def _parse_statuses(values: Any, path: Path) -> dict[str, str]:
+    """Read [source.status]: the export's own status words, each mapped to one of the product's statuses."""
+    from smsconfirm_tui.sync.appointments import APPOINTMENT_STATES
+
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: [source.status] must map the export's status words to a status")
+    statuses: dict[str, str] = {}
+    for word, status in values.items():
+        if status not in APPOINTMENT_STATES:
+            raise ConfigError(
+                f"{path}: source.status.{word} = {status!r} is not a status: use one of "
+                f"{', '.join(sorted(APPOINTMENT_STATES))}"
+            )
+        statuses[word.strip().lower()] = status
+    return statuses
 
 
 def _parse_column_mapping(table: str, values: Any, path: Path) -> dict[str, str | tuple[str, str]]:

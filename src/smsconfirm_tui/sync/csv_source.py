@@ -71,9 +71,12 @@ class CsvSource:
         *,
         delimiter: str | None = None,
         encoding: str | None = None,
+        statuses: dict[str, str] | None = None,
     ) -> None:
         self.files = {table: Path(files[table]) for table in SOURCE_TABLES}
         self.columns = columns or {}
+        # The export's own status words (lower case), each with the status it means.
+        self.statuses = statuses or {}
         self.delimiter = delimiter
         self.encoding = encoding
         self._formats: dict[str, tuple[str, str]] = {}  # table -> (codec, delimiter)
@@ -193,7 +196,8 @@ class CsvSource:
                 if header is None:
                     raise SyncError(f"{path}: the file is empty: the export must start with a header line")
                 plans = self._plan(table, path, header)
-                yield from _normalised_batches(reader, plans, len(header), delimiter, skipped)
+                statuses = self.statuses if table == "appointments" else {}
+                yield from _normalised_batches(reader, plans, len(header), delimiter, skipped, statuses)
             except _QuoteSpan as span:
                 raise span.error(path) from None
             except (UnicodeDecodeError, csv.Error) as error:
@@ -209,6 +213,7 @@ class CsvSource:
                 plans = self._plan(table, path, header)
                 width = len(header)
                 simple = [(plan.column, plan.position) for plan in plans if plan.time_required is None]
+                statuses = self.statuses if table == "appointments" else {}
                 timed = [plan for plan in plans if plan.time_required is not None]
                 line_before = reader.line_num
                 for fields in reader:
@@ -226,6 +231,8 @@ class CsvSource:
                         fields = (fields + [""] * width)[:width]
                     for column, index in simple:
                         row[column] = fields[index].strip() if index is not None else ""
+                    if statuses:
+                        row["status"] = statuses.get(str(row["status"]).lower(), row["status"])
                     for plan in timed:
                         row[plan.column] = _time_value(fields, plan)
                     yield row
@@ -325,7 +332,12 @@ class SkippedLines:
 
 
 def _normalised_batches(
-    reader, plans: list[_ColumnPlan], width: int, delimiter: str, skipped: SkippedLines | None
+    reader,
+    plans: list[_ColumnPlan],
+    width: int,
+    delimiter: str,
+    skipped: SkippedLines | None,
+    statuses: dict[str, str],
 ) -> Iterator[list[tuple[object, ...]]]:
     """Yield lists of up to BATCH_ROWS tuples (line, *values, problem), the values as ``rows`` gives them.
 
@@ -354,7 +366,7 @@ def _normalised_batches(
             records, lines, problems = _fix_widths(records, lines, width, id_position, skipped)
             if not records:
                 continue
-        columns = _value_columns(records, plans, rewrites)
+        columns = _value_columns(records, plans, rewrites, statuses)
         if skipped is not None:
             yield list(zip(lines, *columns))
         else:
@@ -409,7 +421,10 @@ def _fix_widths(
 
 
 def _value_columns(
-    records: list[list[str]], plans: list[_ColumnPlan], rewrites: dict[int, _TimeRewrites]
+    records: list[list[str]],
+    plans: list[_ColumnPlan],
+    rewrites: dict[int, _TimeRewrites],
+    statuses: dict[str, str],
 ) -> list[Sequence[str]]:
     """Return the SOURCE_COLUMNS values of the records, column by column: stripped, times rewritten."""
     fields = list(zip(*records))
@@ -423,6 +438,8 @@ def _value_columns(
                 column = list(map(rewrite.__getitem__, column))
             else:
                 column = list(map(rewrite.__getitem__, zip(column, map(str.strip, fields[plan.time_position]))))
+        if statuses and plan.column == "status":
+            column = [statuses.get(text.lower(), text) for text in column]
         columns.append(column)
     return columns
 

@@ -22,5 +22,11 @@ def open_source(config: SourceConfig) -> Source:
     if config.kind == "csv":
         from smsconfirm_tui.sync.csv_source import CsvSource
 
-        return CsvSource(config.files, config.columns, delimiter=config.delimiter, encoding=config.encoding)
+        return CsvSource(
+            config.files,
+            config.columns,
+            delimiter=config.delimiter,
+            encoding=config.encoding,
+            statuses=config.statuses,
+        )
     raise SyncError(f"source kind {config.kind!r} is not supported: use sqlite, sql or csv")
