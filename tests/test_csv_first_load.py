@@ -285,7 +285,7 @@ def test_skip_reasons_and_lines(mirrors, tmp_path, columns):
     direct, staged = sync_both(mirrors, files, MAPPINGS[columns])
     assert_same(mirrors, direct, staged)
     skips = appointment_skips(direct)
-    hint = "is not a valid date and time (YYYY-MM-DD HH:MM or dd.mm.yyyy HH:MM)"
+    hint = "is not a valid date and time (YYYY-MM-DD HH:MM or dd.mm.yyyy HH:MM, seconds allowed)"
 
     empty_ids = [row.reason for row in direct.skipped if row.table == "appointments" and row.row_id == ""]
     assert empty_ids[:2] == ["empty id", "empty id"]

@@ -29,7 +29,7 @@ from smsconfirm_tui.sync.shape import LINE_KEY, PROBLEM_KEY, SOURCE_COLUMNS, Sou
 
 APPOINTMENT_STATES = frozenset({"booked", "cancelled", "done", "no_show"})
 COLUMNS = SOURCE_COLUMNS["appointments"]
-TIME_HINT = "is not a valid date and time (YYYY-MM-DD HH:MM or dd.mm.yyyy HH:MM)"
+TIME_HINT = "is not a valid date and time (YYYY-MM-DD HH:MM or dd.mm.yyyy HH:MM, seconds allowed)"
 
 _INSERT = (
     f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) VALUES ({', '.join('?' * len(COLUMNS))}, 0) "
