@@ -1,4 +1,7 @@
-"""The [source] table of the config, the older source = "file" form, and the sync command."""
+"""The [source] table of the config, the older source = "file" form, and the sync command.
+
+The sync command's tests also check its output and log for untrusted text.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from smsconfirm_tui.config import ConfigError, load_config, parse_config
-from sync_support import SalonData
+from smsconfirm_tui.sync.shape import SOURCE_COLUMNS
+from sync_support import SalonData, appointment
 
 
 def parse(data: dict, path: Path = Path("/etc/smsconfirm/config.toml")):
@@ -135,3 +139,57 @@ def test_sync_command_error_exit(tmp_path):
     missing = run_cli("sync", home=home)
     assert missing.returncode == 2
     assert "no salon database given" in missing.stderr
+
+
+def log_text(home: Path) -> str:
+    return (home / "logs" / "smsconfirm.log").read_text(encoding="utf-8")
+
+
+def test_sync_skipped_reason_visible(tmp_path):
+    data = SalonData()
+    data.appointments.append(appointment("T35", "K\x1b[2JX\x1b[31m"))
+    salon_db = data.write_sqlite(tmp_path / "salon.sqlite")
+    home = tmp_path / "home"
+    home.mkdir()
+
+    result = run_cli("sync", "--source", str(salon_db), home=home)
+
+    assert result.returncode == 0, result.stderr
+    assert "  skipped appointments 'T35': unknown client 'K␛[2JX␛[31m'\n" in result.stdout
+    assert "\x1b" not in result.stdout
+    assert "\x1b" not in result.stderr
+    log = log_text(home)
+    assert "sync skipped appointments 'T35'" in log
+    assert "unknown client 'K␛[2JX␛[31m'" in log
+    assert "\x1b" not in log
+
+
+def test_sync_header_error_visible(tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    headers = {
+        "salons": "id,name,phone,canton,\x1b]2;PWNED\x07",
+        "clients": ",".join(SOURCE_COLUMNS["clients"]),
+        "appointments": ",".join(SOURCE_COLUMNS["appointments"]),
+    }
+    for table, header in headers.items():
+        (exports / f"{table}.csv").write_text(header + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        '[source]\nkind = "csv"\ndelimiter = ","\n[source.files]\n'
+        + "".join(f'{table} = "{exports / table}.csv"\n' for table in headers),
+        encoding="utf-8",
+    )
+
+    result = run_cli("sync", home=home)
+
+    assert result.returncode == 1
+    assert "sync failed, the mirror is unchanged" in result.stderr
+    assert "found: id, name, phone, canton, ␛]2;PWNED␇;" in result.stderr
+    assert "\x1b" not in result.stderr
+    assert "\x07" not in result.stderr
+    log = log_text(home)
+    assert "found: id, name, phone, canton, ␛]2;PWNED␇;" in log
+    assert "\x1b" not in log
+

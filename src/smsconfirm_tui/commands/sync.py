@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from smsconfirm_tui.commands.common import add_home_option, prepare, with_source
+from smsconfirm_tui.commands.common import add_home_option, prepare, print_visible, with_source
+from smsconfirm_tui.domain.text import visible
+
+if TYPE_CHECKING:
+    from smsconfirm_tui.sync.errors import SyncSummary
+
+log = logging.getLogger(__name__)
 
 # Skipped rows listed one by one; the rest are counted.
 SHOWN_SKIPPED = 20
@@ -45,6 +52,7 @@ class ProgressPrinter:
             text = f"reading {progress.table}: {progress.done}/{progress.total} rows"
         else:
             text = f"reading {progress.table}: {progress.done} rows"
+        text = visible(text)
         if self.live:
             self.stream.write(f"\r\x1b[K{text}")
             self.stream.flush()
@@ -69,7 +77,7 @@ def run_sync(args: argparse.Namespace) -> int:
     paths, config = prepare(args)
     config = with_source(config, args.source)
     if config.source is None:
-        print(
+        print_visible(
             f"smsconfirm: no salon database given: pass --source FILE or set [source] in {paths.config_file}",
             file=sys.stderr,
         )
@@ -84,20 +92,26 @@ def run_sync(args: argparse.Namespace) -> int:
             source.close()
     except SyncError as error:
         printer.finish()
-        print(f"smsconfirm: sync failed, the mirror is unchanged: {error}", file=sys.stderr)
+        log.warning("sync failed, the mirror is unchanged: %s", error)
+        print_visible(f"smsconfirm: sync failed, the mirror is unchanged: {error}", file=sys.stderr)
         return 1
     finally:
         mirror.close()
     printer.finish()
-    print(f"sync done: {summary.describe()}")
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary: SyncSummary) -> None:
+    """Print a finished sync's figures per table and the first skipped rows with their reasons."""
+    print_visible(f"sync done: {summary.describe()}")
     for table, counts in summary.tables.items():
-        print(
+        print_visible(
             f"  {table}: {counts.new} new, {counts.changed} changed, {counts.removed} removed, "
             f"{counts.unchanged} unchanged, {counts.skipped} skipped"
         )
     for skipped in summary.skipped[:SHOWN_SKIPPED]:
         where = f" (line {skipped.line})" if skipped.line is not None else ""
-        print(f"  skipped {skipped.table} {skipped.row_id!r}{where}: {skipped.reason}")
+        print_visible(f"  skipped {skipped.table} {skipped.row_id!r}{where}: {skipped.reason}")
     if summary.skipped_total > SHOWN_SKIPPED:
-        print(f"  … and {summary.skipped_total - SHOWN_SKIPPED} more skipped rows (see the log file)")
-    return 0
+        print_visible(f"  … and {summary.skipped_total - SHOWN_SKIPPED} more skipped rows (see the log file)")
