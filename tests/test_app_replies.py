@@ -9,6 +9,7 @@ import httpx
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from smsconfirm_tui.domain.status import VisitStatus
+from smsconfirm_tui.sending.replies import ReplyError
 from smsconfirm_tui.tui.app import SmsConfirmApp
 from smsconfirm_tui.tui.screens.call_list import CallListScreen
 from smsconfirm_tui.tui.screens.day import DayScreen
@@ -251,3 +252,26 @@ async def test_stop_sends_one_acknowledgement(demo):
     assert len(acks) == 1
     assert acks[0]["state"] == "sent"
     assert acks[0]["to_e164"] == target.client.phone_e164
+
+
+async def test_unassigned_error_visible(demo, monkeypatch):
+    send_tomorrow(demo)
+    demo.routine.fetch_replies()
+    client_reply(demo, STRANGER, "Ja")
+
+    def attach_fails(reply_id: int, visit_key: str) -> None:
+        # A client id from the salon database is part of the visit key that the error quotes.
+        raise ReplyError("visit S1/K\x1b[2J\x1b]2;PWNED\x07/2026-12-05 has no confirmation SMS")
+
+    monkeypatch.setattr(demo.routine, "attach_reply", attach_fails)
+    app = SmsConfirmApp(demo.routine, start_day=TOMORROW)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await wait_idle(app, pilot)
+        await pilot.press("f8")
+        await pilot.press("z")
+        assert isinstance(app.screen, AttachModal)
+        await pilot.press("enter")
+        await pilot.pause()
+        errors = [note.message for note in app._notifications if note.message.startswith("visit ")]
+        assert errors == ["visit S1/K␛[2J␛]2;PWNED␇/2026-12-05 has no confirmation SMS"]

@@ -1,10 +1,19 @@
-"""Pilot tests for sync in the app: F9 runs it in a worker, the header and the send dialog show its age."""
+"""Pilot tests for sync in the app: F9 runs it in a worker, the header and the send dialog show its age.
+
+The last tests check that failures of a sync, a send or a reply fetch show
+the untrusted error text with its control characters made visible.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date, timedelta
 
+from textual.widgets._toast import Toast
+
+from smsconfirm_tui.config import SourceConfig
+from smsconfirm_tui.gateway.base import GatewayError
 from smsconfirm_tui.tui.app import SmsConfirmApp
 from smsconfirm_tui.tui.screens.day import DayScreen
 from smsconfirm_tui.tui.screens.send import SendDialog
@@ -89,3 +98,71 @@ async def test_send_dialog_quiet_when_fresh(demo):
         dialog = app.screen
         assert isinstance(dialog, SendDialog)
         assert not dialog.query("#send-stale")
+
+
+def write_csv_source(folder, headers: dict[str, str]) -> SourceConfig:
+    files = {}
+    for table, header in headers.items():
+        path = folder / f"{table}.csv"
+        path.write_text(header + "\n", encoding="utf-8")
+        files[table] = path
+    return SourceConfig(kind="csv", files=files, delimiter=",")
+
+
+def toast_texts(app: SmsConfirmApp) -> list[str]:
+    """Return the text each toast on screen renders (run_test needs notifications=True for toasts)."""
+    return [str(toast.render()) for toast in app.screen.query(Toast)]
+
+
+async def test_f9_failure_header_visible(demo, tmp_path):
+    # An OSC sequence in a CSV header sets the terminal's title when it reaches the terminal raw.
+    source = write_csv_source(tmp_path, {"salons": "id,\x1b]2;PWNED\x07", "clients": "id", "appointments": "id"})
+    demo.routine.config = replace(demo.routine.config, source=source)
+    app = SmsConfirmApp(demo.routine, start_day=TOMORROW)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f9")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        failed = [note.message for note in app._notifications if note.message.startswith("Abgleich fehlgeschlagen")]
+        assert len(failed) == 1
+        assert "␛]2;PWNED␇" in failed[0]
+        assert "\x1b" not in failed[0]
+        toasts = [text for text in toast_texts(app) if text.startswith("Abgleich fehlgeschlagen")]
+        assert len(toasts) == 1
+        assert "␛]2;PWNED␇" in toasts[0]
+        assert "\x1b" not in toasts[0]
+        assert "\x07" not in toasts[0]
+
+
+async def test_replies_failure_error_visible(demo, monkeypatch):
+    def broken_gateway() -> None:
+        raise GatewayError("gateway returned 502: \x1b[2J\u202eKO")
+
+    monkeypatch.setattr(demo.routine, "fetch_replies", broken_gateway)
+    app = SmsConfirmApp(demo.routine, start_day=TOMORROW)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f6")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        failed = [text for text in toast_texts(app) if text.startswith("Antworten abholen fehlgeschlagen")]
+        assert len(failed) == 1
+        assert failed[0].endswith("gateway returned 502: ␛[2J<U+202E>KO")
+        assert "\x1b" not in failed[0]
+
+
+async def test_send_failure_error_visible(demo, monkeypatch):
+    def broken_send(*args, **kwargs) -> None:
+        raise GatewayError("gateway returned 500: \x1b]2;PWNED\x07")
+
+    monkeypatch.setattr(demo.routine, "send", broken_send)
+    app = SmsConfirmApp(demo.routine, start_day=TOMORROW)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f5")
+        assert isinstance(app.screen, SendDialog)
+        await pilot.press("j")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        failed = [text for text in toast_texts(app) if text.startswith("Versand abgebrochen")]
+        assert len(failed) == 1
+        assert failed[0].endswith("gateway returned 500: ␛]2;PWNED␇")
+        assert "\x1b" not in failed[0]

@@ -548,6 +548,28 @@ def test_server_subprocess(tmp_path: Path) -> None:
     assert TOKEN not in stderr
 
 
+def test_server_log_path_visible(tmp_path: Path) -> None:
+    # With --verbose the request lines go to stderr, which is usually a terminal.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "smsconfirm_tui.cli", "demo-gateway", "--db", str(tmp_path / "gateway.db"), "--verbose"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        url = server.stdout.readline().strip()
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.sendall(b"GET /v1/\x1b]2;PWNED\x07 HTTP/1.0\r\n\r\n")
+            assert connection.recv(100).startswith(b"HTTP/1.0 401")
+    finally:
+        server.terminate()
+        _, log = server.communicate(timeout=10)
+
+    assert server.returncode == 0
+    assert "GET /v1/␛]2;PWNED␇ -> 401" in log
+    assert "\x1b" not in log
+    assert "\x07" not in log
+
+
 def test_command_registered() -> None:
     args = build_parser().parse_args(["demo-gateway", "--db", "gateway.db", "--port", "8025", "--reply-delay", "1.5"])
 

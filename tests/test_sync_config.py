@@ -1,16 +1,26 @@
-"""The [source] table of the config, the older source = "file" form, and the sync command."""
+"""The [source] table of the config, the older source = "file" form, and the sync command.
+
+The sync command's tests check its output and log for untrusted text, and
+what Ctrl+C does while it runs.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from smsconfirm_tui.cli import main
 from smsconfirm_tui.config import ConfigError, load_config, parse_config
-from sync_support import SalonData
+from smsconfirm_tui.store.mirror import Mirror
+from smsconfirm_tui.sync import merge
+from smsconfirm_tui.sync.shape import SOURCE_COLUMNS
+from sync_support import SalonData, appointment, mirror_rows, mirror_snapshot
 
 
 def parse(data: dict, path: Path = Path("/etc/smsconfirm/config.toml")):
@@ -148,3 +158,203 @@ def test_sync_command_error_exit(tmp_path):
     missing = run_cli("sync", home=home)
     assert missing.returncode == 2
     assert "no salon database given" in missing.stderr
+
+
+def log_text(home: Path) -> str:
+    return (home / "logs" / "smsconfirm.log").read_text(encoding="utf-8")
+
+
+def test_sync_skipped_reason_visible(tmp_path):
+    data = SalonData()
+    data.appointments.append(appointment("T35", "K\x1b[2JX\x1b[31m"))
+    salon_db = data.write_sqlite(tmp_path / "salon.sqlite")
+    home = tmp_path / "home"
+    home.mkdir()
+
+    result = run_cli("sync", "--source", str(salon_db), home=home)
+
+    assert result.returncode == 0, result.stderr
+    assert "  skipped appointments 'T35': unknown client 'K␛[2JX␛[31m'\n" in result.stdout
+    assert "\x1b" not in result.stdout
+    assert "\x1b" not in result.stderr
+    log = log_text(home)
+    assert "sync skipped appointments 'T35'" in log
+    assert "unknown client 'K␛[2JX␛[31m'" in log
+    assert "\x1b" not in log
+
+
+def test_sync_header_error_visible(tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    headers = {
+        "salons": "id,name,phone,canton,\x1b]2;PWNED\x07",
+        "clients": ",".join(SOURCE_COLUMNS["clients"]),
+        "appointments": ",".join(SOURCE_COLUMNS["appointments"]),
+    }
+    for table, header in headers.items():
+        (exports / f"{table}.csv").write_text(header + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        '[source]\nkind = "csv"\ndelimiter = ","\n[source.files]\n'
+        + "".join(f'{table} = "{exports / table}.csv"\n' for table in headers),
+        encoding="utf-8",
+    )
+
+    result = run_cli("sync", home=home)
+
+    assert result.returncode == 1
+    assert "sync failed, the mirror is unchanged" in result.stderr
+    assert "found: id, name, phone, canton, ␛]2;PWNED␇;" in result.stderr
+    assert "\x1b" not in result.stderr
+    assert "\x07" not in result.stderr
+    log = log_text(home)
+    assert "found: id, name, phone, canton, ␛]2;PWNED␇;" in log
+    assert "\x1b" not in log
+
+
+def write_large_exports(folder: Path, lines: int) -> dict[str, Path]:
+    """Write CSV exports with ``lines`` appointment lines, one client per 20 lines, in the salon database's columns."""
+    clients = max(1, lines // 20)
+    rows = {
+        "salons": ["S1;Coiffure Anna;044 212 34 56;ZH;Coiff Anna"],
+        "clients": (
+            f"C{number:07d};Anna;Muster;079 {number % 1000:03d} {number % 100:02d} 67;;;de;1;2;2026-11-01 10:00:00"
+            for number in range(1, clients + 1)
+        ),
+        "appointments": (
+            f"L{number:08d};C{number % clients + 1:07d};S1;2027-01-{number % 28 + 1:02d} 10:00;"
+            f"2027-01-{number % 28 + 1:02d} 10:45;Schneiden;Anna;booked;2026-11-01 10:00:00"
+            for number in range(1, lines + 1)
+        ),
+    }
+    files = {}
+    for table, table_rows in rows.items():
+        path = folder / f"{table}.csv"
+        with path.open("w", encoding="utf-8") as stream:
+            stream.write(";".join(SOURCE_COLUMNS[table]) + "\n")
+            stream.writelines(row + "\n" for row in table_rows)
+        files[table] = path
+    return files
+
+
+def start_cli(*args: str, home: Path) -> subprocess.Popen:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("SMSCONFIRM_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "smsconfirm_tui.cli", *args, "--home", str(home)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+    )
+
+
+def synced_home(tmp_path: Path) -> tuple[Path, dict[str, list[tuple]]]:
+    """Make a home whose mirror contains one sync of the small test salon, and return it with the mirror's rows."""
+    home = tmp_path / "home"
+    home.mkdir()
+    first = run_cli("sync", "--source", str(SalonData().write_sqlite(tmp_path / "salon.sqlite")), home=home)
+    assert first.returncode == 0, first.stderr
+    return home, home_mirror_snapshot(home)
+
+
+def home_mirror_snapshot(home: Path) -> dict[str, list[tuple]]:
+    mirror = Mirror(home / "data" / "mirror.sqlite")
+    try:
+        return mirror_snapshot(mirror)
+    finally:
+        mirror.close()
+
+
+def test_sync_ctrl_c_keeps_mirror(tmp_path):
+    home, before = synced_home(tmp_path)
+    files = write_large_exports(tmp_path, 200_000)
+    (home / "config.toml").write_text(
+        '[source]\nkind = "csv"\ndelimiter = ";"\nencoding = "utf-8"\n[source.files]\n'
+        + "".join(f'{table} = "{path}"\n' for table, path in files.items()),
+        encoding="utf-8",
+    )
+
+    sync = start_cli("sync", home=home)
+    # The first progress line on stderr comes once the salons are read.
+    assert sync.stderr.readline().startswith("reading salons:")
+    sync.send_signal(signal.SIGINT)
+    stdout, stderr = sync.communicate(timeout=60)
+
+    assert sync.returncode == 130, stdout
+    assert stderr.endswith("smsconfirm: sync cancelled, the mirror is unchanged\n")
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert home_mirror_snapshot(home) == before
+    assert "sync cancelled by Ctrl+C, the mirror is unchanged" in log_text(home)
+
+
+def test_sync_second_ctrl_c_stops_blocked(tmp_path):
+    pytest.importorskip("psycopg")
+    home, before = synced_home(tmp_path)
+    # A loopback server that accepts the connection and never responds, like a hung database server.
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        (home / "config.toml").write_text(
+            f'[source]\nkind = "sql"\nurl = "postgresql+psycopg://reader@127.0.0.1:{port}/salon"\n', encoding="utf-8"
+        )
+        sync = start_cli("sync", home=home)
+        server.settimeout(30)
+        connection, _ = server.accept()
+        with connection:
+            sync.send_signal(signal.SIGINT)
+            # The first Ctrl+C only requests a cancel, which the sync checks between batches, and no batch arrives.
+            with pytest.raises(subprocess.TimeoutExpired):
+                sync.wait(timeout=0.5)
+            sync.send_signal(signal.SIGINT)
+            stdout, stderr = sync.communicate(timeout=30)
+
+    assert sync.returncode == 130, stderr
+    assert stderr == "smsconfirm: sync cancelled, the mirror is unchanged\n"
+    assert stdout == ""
+    assert home_mirror_snapshot(home) == before
+
+
+def test_sync_late_ctrl_c_reported(tmp_path, monkeypatch, capsys):
+    salon_db = SalonData().write_sqlite(tmp_path / "salon.sqlite")
+    real_merge = merge.merge_source
+
+    def merge_then_interrupt(*args, **kwargs):
+        summary = real_merge(*args, **kwargs)
+        # Python's own handler would raise KeyboardInterrupt and stop the test run.
+        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        signal.raise_signal(signal.SIGINT)
+        return summary
+
+    monkeypatch.setattr(merge, "merge_source", merge_then_interrupt)
+
+    code = main(["sync", "--source", str(salon_db), "--home", str(tmp_path / "home")])
+
+    output = capsys.readouterr()
+    assert code == 0
+    assert output.out.startswith("sync done: 6 new, 0 changed, 0 removed, 0 skipped in ")
+    assert output.err.endswith("smsconfirm: the sync had finished before Ctrl+C took effect\n")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sync_interrupt_after_commit(tmp_path, monkeypatch, capsys):
+    salon_db = SalonData().write_sqlite(tmp_path / "salon.sqlite")
+    real_merge = merge.merge_source
+
+    def merge_then_stop(*args, **kwargs):
+        # A second Ctrl+C that arrives after the sync has committed.
+        real_merge(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(merge, "merge_source", merge_then_stop)
+    try:
+        code = main(["sync", "--source", str(salon_db), "--home", str(tmp_path / "home")])
+    except KeyboardInterrupt:
+        pytest.fail("the sync command let KeyboardInterrupt through")
+
+    output = capsys.readouterr()
+    assert code == 130
+    assert output.out == ""
+    assert output.err.endswith("merging appointments (3/3)\nsmsconfirm: sync stopped after it had updated the mirror\n")
+    mirror = Mirror(tmp_path / "home" / "data" / "mirror.sqlite")
+    try:
+        assert len(mirror_rows(mirror, "appointments")) == 3
+    finally:
+        mirror.close()

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import textwrap
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from smsconfirm_tui.domain.text import visible, visible_multiline
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class VisibleFormatter(logging.Formatter):
+    """A formatter that keeps untrusted text in a record from acting on the terminal that shows the log.
+
+    Log messages quote values from the salon database, SMS replies and
+    gateway responses. Technicians read the log with ``less`` or ``tail``, so
+    the message's control characters and escape sequences become visible
+    symbols (``domain.text.visible``) and its line breaks become " ⏎ ". A
+    message therefore always fills exactly one line. A traceback keeps its
+    line breaks, but its lines are indented by two spaces, so that every
+    line starting in the first column begins a record.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        # A copy, so that other handlers (pytest's caplog) still get the record as logged.
+        safe = copy.copy(record)
+        safe.msg = visible(record.getMessage())
+        safe.args = None
+        details = record.exc_text
+        if not details and record.exc_info:
+            details = self.formatException(record.exc_info)
+        safe.exc_info = None
+        safe.exc_text = _indented(details) if details else None
+        safe.stack_info = _indented(record.stack_info) if record.stack_info else None
+        return super().format(safe)
+
+
+def _indented(text: str) -> str:
+    return textwrap.indent(visible_multiline(text), "  ")
 
 
 def configure_logging(log_file: Path, level: int = logging.INFO) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(VisibleFormatter(LOG_FORMAT))
     root = logging.getLogger()
     root.setLevel(level)
     for existing in list(root.handlers):

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from smsconfirm_tui.config import Config, ConfigError, load_config
+from smsconfirm_tui.domain.text import visible
 from smsconfirm_tui.logging_setup import configure_logging
 from smsconfirm_tui.paths import Paths, resolve_paths
 
@@ -33,6 +35,14 @@ def prepare(args: argparse.Namespace) -> tuple[Paths, Config]:
         print(f"smsconfirm: {error}", file=sys.stderr)
         raise SystemExit(2) from error
     return paths, config
+
+
+def print_visible(text: str, *, file: TextIO | None = None) -> None:
+    """Print a line that quotes untrusted values to ``file`` (default: stdout), with control characters made visible.
+
+    A line break in the text is printed as " ⏎ ", so the text fills one line.
+    """
+    print(visible(text), file=file)
 
 
 def with_source(config: Config, source: Path | None) -> Config:

@@ -40,6 +40,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from smsconfirm_tui.gateway import demo_state
 from smsconfirm_tui.gateway.http_util import is_e164, mask_phone
+from smsconfirm_tui.logging_setup import LOG_FORMAT, VisibleFormatter
 
 logger = logging.getLogger(__name__)
 
@@ -583,11 +584,10 @@ def build_arg_parser(parser: argparse.ArgumentParser | None = None) -> argparse.
 
 def serve(args: argparse.Namespace) -> int:
     """Print the URL as the first line of stdout, then serve until SIGTERM or SIGINT."""
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # Request lines quote paths and fields that any local client sent.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(VisibleFormatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     token = args.token or os.environ.get(TOKEN_ENV_VAR) or DEFAULT_TOKEN
     try:
         server = DemoGatewayServer(

@@ -372,7 +372,8 @@ class DayScreen(Screen):
         self.sending = False
         self.query_one("#progress").display = False
         if message.error or message.summary is None:
-            self.notify(_("Sending stopped: {error}").format(error=message.error), severity="error", timeout=10, markup=False)
+            text = _("Sending stopped: {error}").format(error=visible(message.error))
+            self.notify(text, severity="error", timeout=10, markup=False)
         else:
             progress = message.summary.progress
             text = _("{sent} SMS sent, {failed} failed, {unknown} unknown.").format(
@@ -436,7 +437,7 @@ class DayScreen(Screen):
         self.syncing = False
         self.query_one("#progress").display = False
         if message.error or message.summary is None:
-            text = _("Sync failed, nothing was changed: {error}").format(error=message.error)
+            text = _("Sync failed, nothing was changed: {error}").format(error=visible(message.error))
             self.notify(text, severity="error", timeout=15, markup=False)
         else:
             summary = message.summary
@@ -484,8 +485,8 @@ class DayScreen(Screen):
             # The timer repeats an error only when it changes, so that an
             # unreachable gateway does not cover the screen with notices.
             if not message.quiet or message.error != self.last_poll_error:
-                self.notify(_("Fetching replies failed: {error}").format(error=message.error), severity="error",
-                            timeout=10, markup=False)
+                text = _("Fetching replies failed: {error}").format(error=visible(message.error))
+                self.notify(text, severity="error", timeout=10, markup=False)
             self.last_poll_error = message.error
             return
         self.last_poll_error = None

@@ -122,7 +122,7 @@ class ProfileModal(ModalScreen[bool]):
                 language=language,
             )
         except ProfileError as problem:
-            error.update(Text(str(problem)))
+            error.update(Text(visible(str(problem))))
             return
         if changes:
             self.app.notify(_("Profile saved."), markup=False)

@@ -139,7 +139,7 @@ class UnassignedScreen(Screen[bool]):
             try:
                 self.routine.attach_reply(reply.id, visit_key)
             except ReplyError as error:
-                self.notify(str(error), severity="error", markup=False)
+                self.notify(visible(str(error)), severity="error", markup=False)
             else:
                 self.changed = True
                 self.notify(_("Reply attached."), markup=False)
@@ -154,7 +154,7 @@ class UnassignedScreen(Screen[bool]):
         try:
             self.routine.dismiss_reply(reply.id)
         except ReplyError as error:
-            self.notify(str(error), severity="error", markup=False)
+            self.notify(visible(str(error)), severity="error", markup=False)
         else:
             self.changed = True
             self.notify(_("Reply dismissed."), markup=False)
