@@ -202,6 +202,15 @@ def test_explain_cli_escapes_control_text(demo, capsys):
     assert "X\\x1b[2J[red]" in out
 
 
+def test_explain_cli_error_escapes_key(demo, capsys):
+    code, _out, err = run_cli(demo, capsys, "S1/K\x1b]2;PWNED\x07/2026-12-05")
+
+    assert code == 1
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert "not found" in err
+
+
 def test_explain_cli_without_mirror(tmp_path, capsys):
     code = main(["explain", "--home", str(tmp_path / "empty"), "S1/K1/2026-12-05"])
 

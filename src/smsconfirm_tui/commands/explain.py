@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from smsconfirm_tui.commands.common import add_home_option, fixed_clock, prepare
+from smsconfirm_tui.commands.common import add_home_option, fixed_clock, prepare, print_visible
 
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
@@ -68,10 +68,10 @@ def run_explain(args: argparse.Namespace) -> int:
             day = parse_visit_date(args.date, today=zurich_today(clock()))
             result = explain_client_day(routine, args.visit, day)
     except (ValueError, UsageError) as error:
-        print(f"smsconfirm explain: {error}", file=sys.stderr)
+        print_visible(f"smsconfirm explain: {error}", file=sys.stderr)
         return EXIT_USAGE
     except VisitNotFound as error:
-        print(f"smsconfirm explain: {error}", file=sys.stderr)
+        print_visible(f"smsconfirm explain: {error}", file=sys.stderr)
         return EXIT_NOT_FOUND
     finally:
         routine.close()

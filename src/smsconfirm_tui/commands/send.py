@@ -11,7 +11,7 @@ import argparse
 import sys
 from datetime import date
 
-from smsconfirm_tui.commands.common import add_home_option, fixed_clock, prepare
+from smsconfirm_tui.commands.common import add_home_option, fixed_clock, prepare, print_visible
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,13 +68,13 @@ def run_send(args: argparse.Namespace) -> int:
         try:
             summary = routine.send(plan, override_hours=args.override_hours)
         except SendRefused as error:
-            print(f"smsconfirm: not sent: {error} (use --override-hours)", file=sys.stderr)
+            print_visible(f"smsconfirm: not sent: {error} (use --override-hours)", file=sys.stderr)
             return 1
         progress = summary.progress
         print(f"sent {progress.sent}, failed {progress.failed}, unknown {progress.unknown}, "
               f"dropped {progress.dropped}")
         for error in summary.errors[:10]:
-            print(f"  {error}", file=sys.stderr)
+            print_visible(f"  {error}", file=sys.stderr)
         return 0 if progress.failed == 0 and progress.unknown == 0 else 1
     finally:
         routine.close()
