@@ -241,14 +241,24 @@ def test_status_words_of_export_mapped(mirror, tmp_path, first_load, repeated_id
     assert reasons["A5"].startswith("status 'verschoben' is not one of")
 
 
-def test_quoted_line_break_in_short_line_is_skipped(mirror, tmp_path):
-    appointments = APPOINTMENTS + '"A3\nmit Umbruch";K1;S1\n' + MORE_APPOINTMENTS[MORE_APPOINTMENTS.index("A4"):]
+def test_quoted_line_break_in_short_line_fails_sync(mirror, tmp_path):
+    # A short line with a quoted line break: perhaps a stray quote that swallowed the next line.
+    appointments = APPOINTMENTS + '"A3\nA4";K1;S1\n' + MORE_APPOINTMENTS[MORE_APPOINTMENTS.index("A5"):]
+    files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
+
+    with pytest.raises(SyncError, match="lines 4 to 5 read as one line"):
+        sync_csv(mirror, files)
+
+
+def test_quoted_line_break_in_value_imports(mirror, tmp_path):
+    appointments = APPOINTMENTS + 'A3;K1;S1;09.12.2026;10:00;10:45;"Färben\nund Föhnen; kurz";Anna;booked;01.11.2026\n'
     files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
 
     summary = sync_csv(mirror, files)
 
-    assert [(row.row_id, row.line) for row in summary.skipped] == [("A3\r\nmit Umbruch", 5)]
-    assert summary.tables["appointments"].new == 4
+    assert summary.skipped == []
+    service = mirror.connection.execute("SELECT service FROM appointments WHERE id = 'A3'").fetchone()[0]
+    assert service == "Färben\r\nund Föhnen; kurz"
 
 
 def test_missing_header_names_file_and_column(mirror, tmp_path):

@@ -293,15 +293,16 @@ class _QuoteSpan(Exception):
 
 
 def _check_quote_span(record: list[str], line: int, delimiter: str, width: int) -> None:
-    """Raise _QuoteSpan for a record with a field that holds line breaks and a whole line's worth of separators.
+    """Raise _QuoteSpan for a record whose quoted line breaks look like swallowed lines.
 
+    That is a record of the wrong width with a line break in a field, or a
+    field that holds line breaks and a whole line's worth of separators.
     Such a field is most likely other lines of the file, swallowed between
-    two stray quotes, whatever the record's width. Skipping or importing it
-    would hide those lines, and the sync would mark their appointments as
-    removed.
+    two stray quotes. Skipping or importing it would hide those lines, and
+    the sync would mark their appointments as removed.
     """
     for field in record:
-        if ("\n" in field or "\r" in field) and field.count(delimiter) >= width - 1:
+        if ("\n" in field or "\r" in field) and (len(record) != width or field.count(delimiter) >= width - 1):
             raise _QuoteSpan(line - _line_breaks(record), line)
 
 
