@@ -261,6 +261,29 @@ def test_quoted_line_break_in_value_imports(mirror, tmp_path):
     assert service == "Färben\r\nund Föhnen; kurz"
 
 
+@pytest.mark.parametrize("first_load", [True, False], ids=["first-sync", "resync"])
+def test_valid_line_after_skipped_line_with_same_id(mirror, tmp_path, first_load):
+    if not first_load:
+        sync_csv(mirror, write_exports(tmp_path))
+    appointments = APPOINTMENTS + (
+        "A9;K7;S1;09.12.2026;10:00;10:45;Färben;Anna;booked;01.11.2026\n"  # unknown client
+        "A9;K1;S1;09.12.2026;11:00;11:45;Färben;Anna;booked;01.11.2026\n"
+        "A2;K1;S1;09.12.2026;12:00;12:45;Färben;Anna;booked;01.11.2026\n"  # repeats a valid line
+    )
+    folder = tmp_path / "repeated"
+    folder.mkdir()
+    files = write_exports(folder, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
+
+    summary = sync_csv(mirror, files)
+
+    assert [(row.row_id, row.line, row.reason) for row in summary.skipped] == [
+        ("A9", 4, "unknown client 'K7'"),
+        ("A2", 6, "repeats an id that an earlier row has"),
+    ]
+    starts = dict(mirror.connection.execute("SELECT id, starts_at FROM appointments WHERE removed = 0").fetchall())
+    assert starts == {"A1": "2026-12-07 10:00", "A2": "2026-12-08 14:00", "A9": "2026-12-09 11:00"}
+
+
 def test_missing_header_names_file_and_column(mirror, tmp_path):
     sync_csv(mirror, write_exports(tmp_path))
     before = mirror_snapshot(mirror)

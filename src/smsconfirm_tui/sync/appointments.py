@@ -31,6 +31,12 @@ APPOINTMENT_STATES = frozenset({"booked", "cancelled", "done", "no_show"})
 COLUMNS = SOURCE_COLUMNS["appointments"]
 TIME_HINT = "is not a valid date and time (YYYY-MM-DD HH:MM or dd.mm.yyyy HH:MM, seconds allowed)"
 
+# A valid line claims its id; it fails (0 rows) when an earlier valid line holds the id already.
+_CLAIM = (
+    "INSERT INTO temp.seen_appointments (id, claimed) VALUES (?, 1) "
+    "ON CONFLICT (id) DO UPDATE SET claimed = 1 WHERE claimed = 0"
+)
+
 _INSERT = (
     f"INSERT INTO main.appointments ({', '.join(COLUMNS)}, removed) VALUES ({', '.join('?' * len(COLUMNS))}, 0) "
     "ON CONFLICT (id) DO NOTHING"
@@ -115,7 +121,11 @@ class _Merger:
             self.rebuild = drop_secondary_indexes(connection, "appointments")
         else:
             connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
-            connection.execute("CREATE TEMP TABLE seen_appointments (id TEXT PRIMARY KEY) WITHOUT ROWID")
+            # Every id of the source; claimed = 1 once a valid line holds it, so that a skipped
+            # line keeps its old copy and a later valid line with its id still counts.
+            connection.execute(
+                "CREATE TEMP TABLE seen_appointments (id TEXT PRIMARY KEY, claimed INTEGER NOT NULL) WITHOUT ROWID"
+            )
             # Counts the rows the upsert inserts, to tell new rows from changed ones.
             connection.execute("DROP TABLE IF EXISTS temp.new_appointments")
             connection.execute("CREATE TEMP TABLE new_appointments (count INTEGER NOT NULL)")
@@ -173,7 +183,7 @@ class _Merger:
             self.summary.skipped.append(SkippedRow("appointments", row_id, reason, _line(line)))
         if row_id and not self.first_load:
             # A skipped line keeps its old mirror copy: it is not gone from the source.
-            self.connection.execute("INSERT OR IGNORE INTO temp.seen_appointments (id) VALUES (?)", (row_id,))
+            self.connection.execute("INSERT OR IGNORE INTO temp.seen_appointments (id, claimed) VALUES (?, 0)", (row_id,))
 
     def _insert(self, good: list[tuple[int | None, tuple[str, ...]]]) -> None:
         connection = self.connection
@@ -195,16 +205,12 @@ class _Merger:
     def _upsert(self, good: list[tuple[int | None, tuple[str, ...]]]) -> None:
         connection = self.connection
         connection.execute("SAVEPOINT appointment_batch")
-        cursor = connection.executemany(
-            "INSERT OR IGNORE INTO temp.seen_appointments (id) VALUES (?)", [(values[0],) for _, values in good]
-        )
+        cursor = connection.executemany(_CLAIM, [(values[0],) for _, values in good])
         if cursor.rowcount != len(good):
             connection.execute("ROLLBACK TO appointment_batch")
             first_seen = []
             for line, values in good:
-                if connection.execute(
-                    "INSERT OR IGNORE INTO temp.seen_appointments (id) VALUES (?)", (values[0],)
-                ).rowcount:
+                if connection.execute(_CLAIM, (values[0],)).rowcount:
                     first_seen.append((line, values))
                 else:
                     self._skip(values[0], "repeats an id that an earlier row has", line)
