@@ -77,7 +77,7 @@ def run_app(args: argparse.Namespace) -> int:
         build_gateway(config.gateway).close()
     except (GatewaySetupError, ValueError) as error:
         print(
-            f"smsconfirm: the SMS gateway is not set up: {error}. Set kind, username and token in the "
+            f"smsconfirm: the SMS gateway is not set up: {error}. Set that key in the "
             f"[gateway] table of {paths.config_file} (see docs/providers.md), or try 'smsconfirm demo'.",
             file=sys.stderr,
         )
