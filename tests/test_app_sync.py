@@ -6,6 +6,7 @@ the untrusted error text with its control characters made visible.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import replace
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from textual.widgets._toast import Toast
 
 from smsconfirm_tui.config import SourceConfig
 from smsconfirm_tui.gateway.base import GatewayError
+from smsconfirm_tui.logging_setup import configure_logging
 from smsconfirm_tui.tui.app import SmsConfirmApp
 from smsconfirm_tui.tui.screens.day import DayScreen
 from smsconfirm_tui.tui.screens.send import SendDialog
@@ -59,6 +61,30 @@ async def test_f9_syncs_new_visit(demo):
         assert day_list.row_count == before + 1
         notes = [notification.message for notification in app._notifications]
         assert any(note.startswith("Abgleich fertig: 1 neu, 0 geändert") for note in notes)
+
+
+async def test_f9_skipped_rows_name_log(demo, tmp_path):
+    log_file = tmp_path / "logs" / "smsconfirm.log"
+    configure_logging(log_file)
+    try:
+        add_visit(demo.salon_db, "A999998", "2026-12-05 25:00")  # an hour that does not exist
+        app = SmsConfirmApp(demo.routine, start_day=TOMORROW)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f9")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            notes = [notification.message for notification in app._notifications]
+    finally:
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if getattr(handler, "baseFilename", None) == str(log_file):
+                root.removeHandler(handler)
+                handler.close()
+
+    done = [note for note in notes if note.startswith("Abgleich fertig")]
+    assert len(done) == 1
+    assert "1 übersprungen" in done[0]
+    assert done[0].endswith(f"Die übersprungenen Zeilen und die Gründe stehen im Protokoll: {log_file}")
 
 
 async def test_f9_failure_keeps_mirror(demo):

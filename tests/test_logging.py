@@ -10,7 +10,7 @@ import pytest
 from smsconfirm_tui.logging_setup import configure_logging
 
 # A record starts with the date and time that the log format puts first.
-RECORD_START = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ")
+RECORD_START = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [+-]\d{4} ")
 
 
 @pytest.fixture
@@ -62,3 +62,11 @@ def test_log_record_unchanged_for_caplog(log_file, caplog):
         logging.getLogger("smsconfirm_tui").info("reply %s", "\x1b[2J")
     assert caplog.records[-1].getMessage() == "reply \x1b[2J"
     assert log_file.read_text(encoding="utf-8").rstrip("\n").endswith("reply ␛[2J")
+
+
+def test_log_time_has_zone_offset(log_file):
+    logging.getLogger("smsconfirm_tui.sync.merge").warning("sync from %s", "salon.sqlite")
+
+    line = log_file.read_text(encoding="utf-8").splitlines()[0]
+
+    assert RECORD_START.match(line), line

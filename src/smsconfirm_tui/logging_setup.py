@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import textwrap
+import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -24,6 +25,10 @@ class VisibleFormatter(logging.Formatter):
     line breaks, but its lines are indented by two spaces, so that every
     line starting in the first column begins a record.
     """
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
+        # The zone offset, because the app shows Zurich time and a server may log in UTC.
+        return super().formatTime(record, datefmt) + time.strftime(" %z", self.converter(record.created))
 
     def format(self, record: logging.LogRecord) -> str:
         # A copy, so that other handlers (pytest's caplog) still get the record as logged.
@@ -56,3 +61,11 @@ def configure_logging(log_file: Path, level: int = logging.INFO) -> None:
     # httpx logs every request URL at INFO; keep it for warnings only.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def log_file_path() -> Path | None:
+    """Return the log file that configure_logging set up, or None when none is set up."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, RotatingFileHandler):
+            return Path(handler.baseFilename)
+    return None

@@ -19,6 +19,7 @@ from smsconfirm_tui.domain.status import AUDIT_STATUSES, VisitStatus
 from smsconfirm_tui.gateway.base import GatewayError
 from smsconfirm_tui.domain.text import visible
 from smsconfirm_tui.i18n import N_, _, ngettext
+from smsconfirm_tui.logging_setup import log_file_path
 from smsconfirm_tui.routine import DayRow, Routine, SendPlan
 from smsconfirm_tui.sending.sender import SendProgress
 from smsconfirm_tui.domain.status import MessageState
@@ -444,6 +445,9 @@ class DayScreen(Screen):
             text = _("Sync done: {new} new, {changed} changed, {removed} removed, {skipped} skipped.").format(
                 new=summary.new, changed=summary.changed, removed=summary.removed, skipped=summary.skipped_total
             )
+            log_file = log_file_path()
+            if summary.skipped_total and log_file is not None:
+                text += " " + _("The skipped rows and why are in the log: {path}").format(path=visible(str(log_file)))
             self.notify(text, severity="warning" if summary.skipped_total else "information", markup=False)
         self.load()
 
