@@ -25,3 +25,29 @@ def test_no_command_prints_help(capsys):
 
 def test_parser_builds():
     assert build_parser().prog == "smsconfirm"
+
+
+def test_send_errors_printed_visibly(tmp_path, capsys, monkeypatch):
+    from smsconfirm_tui.cli import main
+    from smsconfirm_tui.gateway.fakes import FakeTwilio
+    from smsconfirm_tui.routine import Routine, SendRefused
+
+    from conftest import NOW
+    from test_never_twice import due_count, prepare_home
+
+    def refuse(*args, **kwargs):
+        raise SendRefused("closed for \x1b]2;PWNED\x07 maintenance")
+
+    monkeypatch.setattr(Routine, "send", refuse)
+    monkeypatch.delenv("SMSCONFIRM_GATEWAY_TOKEN", raising=False)
+    with FakeTwilio() as fake:
+        mirror_path, settings = prepare_home(tmp_path / "home", fake)
+        count = due_count(mirror_path, settings, NOW)
+        code = main(["send", "--home", str(tmp_path / "home"), "--due", f"--yes={count}",
+                     "--now", NOW.replace(tzinfo=None).isoformat(timespec="minutes")])
+
+    errors = capsys.readouterr().err
+    assert code == 1
+    assert "not sent: closed for ␛]2;PWNED␇ maintenance" in errors
+    assert "\x1b" not in errors
+    assert "\x07" not in errors
