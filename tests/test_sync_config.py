@@ -358,3 +358,24 @@ def test_sync_interrupt_after_commit(tmp_path, monkeypatch, capsys):
         assert len(mirror_rows(mirror, "appointments")) == 3
     finally:
         mirror.close()
+
+
+def test_progress_lines_printed_once():
+    import io
+
+    from smsconfirm_tui.commands.sync import ProgressPrinter
+    from smsconfirm_tui.sync.batches import SyncProgress
+
+    stream = io.StringIO()
+    printer = ProgressPrinter(stream)
+    # A CSV re-sync: the appointments are read when staged, then again when merged.
+    for step in [SyncProgress("read", "appointments", 5, 5), SyncProgress("merge", "clients", 1, 3),
+                 SyncProgress("read", "appointments", 0, 5), SyncProgress("read", "appointments", 5, 5),
+                 SyncProgress("merge", "appointments", 2, 3)]:
+        printer(step)
+
+    assert stream.getvalue().splitlines() == [
+        "reading appointments: 5/5 rows",
+        "merging clients (2/3)",
+        "merging appointments (3/3)",
+    ]

@@ -55,7 +55,8 @@ class ProgressPrinter:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.live = stream.isatty()
-        self._last_table = ""
+        # A CSV re-sync reports reading a table twice: when staging it and when merging it.
+        self._printed: set[str] = set()
 
     def __call__(self, progress) -> None:
         if progress.step == "merge":
@@ -69,9 +70,9 @@ class ProgressPrinter:
             self.stream.write(f"\r\x1b[K{text}")
             self.stream.flush()
         elif progress.step == "merge" or progress.done == progress.total:
-            if text != self._last_table:
+            if text not in self._printed:
                 print(text, file=self.stream)
-                self._last_table = text
+                self._printed.add(text)
 
     def finish(self) -> None:
         if self.live:
