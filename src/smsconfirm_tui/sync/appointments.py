@@ -31,7 +31,7 @@ APPOINTMENT_STATES = frozenset({"booked", "cancelled", "done", "no_show"})
 COLUMNS = SOURCE_COLUMNS["appointments"]
 TIME_HINT = "is not a valid date and time (YYYY-MM-DD HH:MM or dd.mm.yyyy HH:MM, seconds allowed)"
 
-# A valid line claims its id; it fails (0 rows) when an earlier valid line holds the id already.
+# A valid line claims its id. The claim changes 0 rows when an earlier valid line has claimed the id.
 _CLAIM = (
     "INSERT INTO temp.seen_appointments (id, claimed) VALUES (?, 1) "
     "ON CONFLICT (id) DO UPDATE SET claimed = 1 WHERE claimed = 0"
@@ -121,8 +121,8 @@ class _Merger:
             self.rebuild = drop_secondary_indexes(connection, "appointments")
         else:
             connection.execute("DROP TABLE IF EXISTS temp.seen_appointments")
-            # Every id of the source; claimed = 1 once a valid line holds it, so that a skipped
-            # line keeps its old copy and a later valid line with its id still counts.
+            # Every id of the source, with claimed = 1 once a valid line has it. So a skipped
+            # line keeps its old copy, and a later valid line with its id still counts.
             connection.execute(
                 "CREATE TEMP TABLE seen_appointments (id TEXT PRIMARY KEY, claimed INTEGER NOT NULL) WITHOUT ROWID"
             )
