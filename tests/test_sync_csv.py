@@ -241,6 +241,14 @@ def test_status_words_of_export_mapped(mirror, tmp_path, first_load, repeated_id
     assert reasons["A5"].startswith("status 'verschoben' is not one of")
 
 
+def test_text_after_closing_quote_fails_sync(mirror, tmp_path):
+    appointments = APPOINTMENTS + 'A3;K1;S1;09.12.2026;10:00;10:45;"Färben"kurz;Anna;booked;01.11.2026\n'
+    files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
+
+    with pytest.raises(SyncError, match=r"appointments.csv: line 4 is not valid CSV: ';' expected after '\"'"):
+        sync_csv(mirror, files)
+
+
 def test_quoted_line_break_in_short_line_fails_sync(mirror, tmp_path):
     # A short line with a quoted line break: perhaps a stray quote that swallowed the next line.
     appointments = APPOINTMENTS + '"A3\nA4";K1;S1\n' + MORE_APPOINTMENTS[MORE_APPOINTMENTS.index("A5"):]
