@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for result in results:
             failed |= result.passed is False
-            met = "-" if result.passed is None else "yes" if result.passed else "NO"
+            if result.passed is None:
+                met = "-"
+            else:
+                met = "yes" if result.passed else "NO"
             lines.append(
                 f"| {result.name} | {result.value:.3f} {result.unit} | {result.target} | {met} | {result.detail} |"
             )

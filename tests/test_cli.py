@@ -35,10 +35,10 @@ def test_send_errors_printed_visibly(tmp_path, capsys, monkeypatch):
     from conftest import NOW
     from test_never_twice import due_count, prepare_home
 
-    def refuse(*args, **kwargs):
+    def reject_send(*args, **kwargs):
         raise SendRefused("closed for \x1b]2;PWNED\x07 maintenance")
 
-    monkeypatch.setattr(Routine, "send", refuse)
+    monkeypatch.setattr(Routine, "send", reject_send)
     monkeypatch.delenv("SMSCONFIRM_GATEWAY_TOKEN", raising=False)
     with FakeTwilio() as fake:
         mirror_path, settings = prepare_home(tmp_path / "home", fake)

@@ -150,7 +150,7 @@ class CsvSource:
         ``SOURCE_COLUMNS`` and ``problem``. The rows go to SQLite as
         tuples, one executemany per batch, so that the checks and the merge
         can run in SQL. Outside a transaction each batch is a transaction
-        of its own. Pass ``in_transaction`` when the caller holds one.
+        of its own. Pass ``in_transaction`` when the caller has begun one.
         """
         count = 0
         if progress:
@@ -220,14 +220,11 @@ class CsvSource:
                     if reader.line_num - line_before > 1:
                         _check_quote_span(fields, reader.line_num, delimiter, width)
                     line_before = reader.line_num
-                    if not fields or (len(fields) == 1 and not fields[0].strip()):
-                        continue  # blank line
+                    if _is_blank(fields):
+                        continue
                     row: dict[str, object] = {LINE_KEY: reader.line_num}
                     if len(fields) != width:
-                        row[PROBLEM_KEY] = (
-                            f"line {reader.line_num} has {len(fields)} fields but the header has {width}: "
-                            "check for a separator inside an unquoted value"
-                        )
+                        row[PROBLEM_KEY] = _width_problem(reader.line_num, len(fields), width)
                         fields = (fields + [""] * width)[:width]
                     for column, index in simple:
                         row[column] = fields[index].strip() if index is not None else ""
@@ -296,7 +293,7 @@ def _check_quote_span(record: list[str], line: int, delimiter: str, width: int) 
     """Raise _QuoteSpan for a record whose quoted line breaks look like swallowed lines.
 
     That is a record of the wrong width with a line break in a field, or a
-    field that holds line breaks and a whole line's worth of separators.
+    field that contains line breaks and a whole line's worth of separators.
     Such a field is most likely other lines of the file, swallowed between
     two stray quotes. Skipping or importing it would hide those lines, and
     the sync would mark their appointments as removed.
@@ -405,12 +402,9 @@ def _fix_widths(
     for record, line in zip(records, lines):
         problem = None
         if len(record) != width:
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue  # blank line
-            problem = (
-                f"line {line} has {len(record)} fields but the header has {width}: "
-                "check for a separator inside an unquoted value"
-            )
+            if _is_blank(record):
+                continue
+            problem = _width_problem(line, len(record), width)
             record = (record + [""] * width)[:width]
             if skipped is not None:
                 skipped.add(line, record[id_position].strip() if id_position is not None else "", problem)
@@ -419,6 +413,18 @@ def _fix_widths(
         kept_lines.append(line)
         problems.append(problem)
     return kept_records, kept_lines, problems
+
+
+def _is_blank(record: list[str]) -> bool:
+    """Tell whether a record is a blank line, or a line of spaces only."""
+    return not record or (len(record) == 1 and not record[0].strip())
+
+
+def _width_problem(line: int, count: int, width: int) -> str:
+    return (
+        f"line {line} has {count} fields but the header has {width}: "
+        "check for a separator inside an unquoted value"
+    )
 
 
 def _value_columns(

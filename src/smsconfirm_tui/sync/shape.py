@@ -62,7 +62,7 @@ PROBLEM_KEY = "_problem"
 SPLIT_COLUMNS = frozenset({"starts_at", "ends_at", "updated_at"})
 
 # Appended to a start or end time that is not valid, by a reader that writes
-# lines straight into the mirror; the merge's check then skips the line.
+# lines straight into the mirror. The check then skips the line without parsing the time again.
 INVALID_TIME_MARK = "\x1f"
 
 # Columns holding a time; "updated_at" may be a date alone.
