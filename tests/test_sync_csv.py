@@ -249,7 +249,7 @@ def test_text_after_closing_quote_fails_sync(mirror, tmp_path):
         sync_csv(mirror, files)
 
 
-def test_quoted_line_break_in_short_line_fails_sync(mirror, tmp_path):
+def test_short_line_with_line_break_fails(mirror, tmp_path):
     # A short line with a quoted line break: perhaps a stray quote that swallowed the next line.
     appointments = APPOINTMENTS + '"A3\nA4";K1;S1\n' + MORE_APPOINTMENTS[MORE_APPOINTMENTS.index("A5"):]
     files = write_exports(tmp_path, texts={"salons": SALONS, "clients": CLIENTS, "appointments": appointments})
@@ -270,7 +270,7 @@ def test_quoted_line_break_in_value_imports(mirror, tmp_path):
 
 
 @pytest.mark.parametrize("first_load", [True, False], ids=["first-sync", "resync"])
-def test_valid_line_after_skipped_line_with_same_id(mirror, tmp_path, first_load):
+def test_valid_line_wins_over_skipped_id(mirror, tmp_path, first_load):
     if not first_load:
         sync_csv(mirror, write_exports(tmp_path))
     appointments = APPOINTMENTS + (

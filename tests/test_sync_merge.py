@@ -150,7 +150,7 @@ def test_invalid_source_change_time_keeps_edit(mirror, tmp_path, updated_at):
     assert "is not a valid date and time" in entry["detail"]
 
 
-def test_source_change_as_date_after_edit_wins(mirror, tmp_path):
+def test_later_source_date_beats_edit(mirror, tmp_path):
     data = SalonData()
     sync(mirror, data, tmp_path)
     save_profile(mirror, "K1", sms_on=False, lead_days=4, language="de", actor="anna", now=NOW)
